@@ -1,0 +1,1 @@
+namespace CarTRisk.Benchmarks; public static class BenchmarkData { }
