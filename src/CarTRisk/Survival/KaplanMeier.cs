@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using CarTRisk.Kernels;
+using CarTRisk.Numerics;
+
+namespace CarTRisk;
+
+/// <summary>Options of <see cref="KaplanMeier"/>: <c>KaplanMeierOptions.Default with { Transform = IntervalTransform.LogLog }</c>.</summary>
+public sealed record KaplanMeierOptions
+{
+    /// <summary>R's defaults: level 0.95, <c>conf.type = "log"</c>.</summary>
+    public static KaplanMeierOptions Default { get; } = new();
+
+    /// <summary>The confidence level, in (0, 1); R's <c>conf.int</c>. Default 0.95.</summary>
+    public double Level { get; init; } = 0.95;
+
+    /// <summary>The interval scale; R's <c>conf.type</c>. Default <see cref="IntervalTransform.Log"/>.</summary>
+    public IntervalTransform Transform { get; init; } = IntervalTransform.Log;
+}
+
+/// <summary>The Kaplan-Meier product-limit estimator of the survival function.</summary>
+/// <example>
+/// <code>
+/// SurvivalCurve km = KaplanMeier.Estimate(durations, events);          // = survfit(Surv(t, s) ~ 1)
+/// double threeYear = km.At(1095).Survival;
+/// double? median = km.Median.Value;
+/// </code>
+/// </example>
+public static class KaplanMeier
+{
+    /// <summary>Estimates S(t) = Π_{t_j ≤ t} (1 − d_j/n_j) with Greenwood's variance, equal to
+    /// <c>survival::survfit(Surv(durations, events) ~ 1, conf.type = ..., conf.int = level)</c>.</summary>
+    /// <param name="durations">Follow-up times, finite and ≥ 0 (any unit; days in CarTRisk).</param>
+    /// <param name="events">Whether each follow-up ended with the event (true) or was censored (false).</param>
+    /// <param name="options">Level and interval transform; null for R's defaults.</param>
+    /// <returns>One row per distinct time (event or censoring). Ties: at a time, the deaths are counted before the
+    /// censorings (a censored subject is at risk at its own time), as R. Greenwood: var(log S) = Σ d/(n(n−d)).</returns>
+    /// <remarks>Reference: Kaplan and Meier (1958), JASA 53:457, doi:10.1080/01621459.1958.10501452.</remarks>
+    /// <exception cref="ArgumentException">Empty input, or lengths differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A duration is negative, NaN or infinite (the message names the index),
+    /// or the level is not in (0, 1).</exception>
+    public static SurvivalCurve Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
+        KaplanMeierOptions? options = null)
+    {
+        options ??= KaplanMeierOptions.Default;
+        Validate(durations, events.Length, nameof(events), options);
+        var causes = ToCauses(events);
+        return FromTable(EventTable.Build(durations, causes, 1), durations.Length, options);
+    }
+
+    /// <summary>Kaplan-Meier with delayed entry (left truncation), equal to
+    /// <c>survfit(Surv(entryTimes, durations, events) ~ 1)</c>: a patient is at risk at t when entry &lt; t ≤ exit.</summary>
+    /// <param name="entryTimes">Entry into observation (e.g. registry enrolment), finite, ≥ 0 and &lt; the duration.</param>
+    /// <param name="durations">Exit times, finite and ≥ 0.</param>
+    /// <param name="events">Whether each follow-up ended with the event.</param>
+    /// <param name="options">Level and interval transform; null for R's defaults.</param>
+    /// <returns>One row per distinct exit time.</returns>
+    /// <exception cref="ArgumentException">Empty input, lengths differ, or an entry is not before its exit.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A time is negative, NaN or infinite, or the level is not in (0, 1).</exception>
+    public static SurvivalCurve Estimate(ReadOnlySpan<double> entryTimes, ReadOnlySpan<double> durations,
+        ReadOnlySpan<bool> events, KaplanMeierOptions? options = null)
+    {
+        options ??= KaplanMeierOptions.Default;
+        Validate(durations, events.Length, nameof(events), options);
+        ValidateEntries(entryTimes, durations);
+        var causes = ToCauses(events);
+        return FromTable(EventTable.Build(durations, causes, 1, entryTimes), durations.Length, options);
+    }
+
+    internal static int[] ToCauses(ReadOnlySpan<bool> events)
+    {
+        var causes = new int[events.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            causes[i] = events[i] ? 1 : 0;
+        }
+
+        return causes;
+    }
+
+    internal static void Validate(ReadOnlySpan<double> durations, int otherLength, string otherName, KaplanMeierOptions options)
+    {
+        Guard.NotEmpty(durations.Length, nameof(durations));
+        Guard.SameLength(durations.Length, nameof(durations), otherLength, otherName);
+        Guard.FiniteNonNegative(durations, nameof(durations));
+        Guard.Level(options.Level, "options.Level");
+        if (!Enum.IsDefined(options.Transform))
+        {
+            throw new ArgumentOutOfRangeException("options.Transform", options.Transform, "options.Transform is not a defined IntervalTransform.");
+        }
+    }
+
+    internal static void ValidateEntries(ReadOnlySpan<double> entryTimes, ReadOnlySpan<double> durations)
+    {
+        Guard.SameLength(durations.Length, nameof(durations), entryTimes.Length, nameof(entryTimes));
+        Guard.FiniteNonNegative(entryTimes, nameof(entryTimes));
+        for (int i = 0; i < entryTimes.Length; i++)
+        {
+            if (!(entryTimes[i] < durations[i]))
+            {
+                throw new ArgumentException(
+                    $"entryTimes[{i}] is {Guard.Show(entryTimes[i])} but durations[{i}] is {Guard.Show(durations[i])}; entry must be before exit.",
+                    nameof(entryTimes));
+            }
+        }
+    }
+
+    internal static SurvivalCurve FromTable(EventTable table, int n, KaplanMeierOptions options)
+    {
+        int m = table.Count;
+        var survival = new double[m];
+        var greenwood = new double[m];
+        EventTable.KaplanMeier(table.AtRisk, table.Events[0], survival, greenwood);
+        var seLog = new double[m];
+        var stdErr = new double[m];
+        for (int i = 0; i < m; i++)
+        {
+            seLog[i] = Math.Sqrt(greenwood[i]);
+            stdErr[i] = survival[i] == 0 ? double.NaN : survival[i] * seLog[i];
+        }
+
+        var lower = new double[m];
+        var upper = new double[m];
+        double z = Distributions.NormalQuantile((1 + options.Level) / 2);
+        IntervalKernels.Limits(options.Transform, z, survival, seLog, lower, upper);
+        return new SurvivalCurve(Wrap(table.Time), Wrap(table.AtRisk), Wrap(table.Events[0]), Wrap(table.Censored),
+            Wrap(survival), Wrap(stdErr), Wrap(lower), Wrap(upper), Wrap(seLog), n, options);
+    }
+
+    internal static ImmutableArray<T> Wrap<T>(T[] array) => ImmutableCollectionsMarshal.AsImmutableArray(array);
+}
