@@ -176,7 +176,34 @@ public static class CumulativeIncidence
     {
         ArgumentNullException.ThrowIfNull(options);
         int k = Validate(durations, causes, eventOfInterest, options.Level);
-        var table = EventTable.Build(durations, causes, k);
+        var table = EventTable.Build(durations, causes, default, k, nameof(durations));
+        return FromTable(table, eventOfInterest, options);
+    }
+
+    /// <summary>Aalen-Johansen from a prebuilt <see cref="EventTable"/> (aggregated counts or merged shards); identical
+    /// to the row-level estimate on the same records.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="eventOfInterest">The cause whose incidence is estimated; it must have at least one event.</param>
+    /// <param name="options">Level and interval scale; null for the defaults.</param>
+    /// <returns>The curve.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="table"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="eventOfInterest"/> has no event in the table.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="eventOfInterest"/> &lt; 1 or a bad level.</exception>
+    public static CumulativeIncidenceCurve Estimate(EventTable table, int eventOfInterest, CumulativeIncidenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        options ??= CumulativeIncidenceOptions.Default;
+        Guard.Level(options.Level, "options.Level");
+        if (eventOfInterest < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(eventOfInterest), eventOfInterest, $"eventOfInterest is {eventOfInterest}; causes of events are >= 1 (0 is censoring).");
+        }
+
+        if (eventOfInterest > table.CauseCount || table.EventArrays[eventOfInterest].All(d => d == 0))
+        {
+            throw new ArgumentException($"eventOfInterest {eventOfInterest} has no event in the table.", nameof(eventOfInterest));
+        }
+
         return FromTable(table, eventOfInterest, options);
     }
 
@@ -184,7 +211,6 @@ public static class CumulativeIncidence
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), causes.Length, nameof(causes));
-        Guard.FiniteNonNegative(durations, nameof(durations));
         Guard.Level(level);
         if (eventOfInterest < 1)
         {
@@ -225,17 +251,17 @@ public static class CumulativeIncidence
         var variance = new double[m];
         var running = new double[k];
         double s = 1, v1 = 0, v2 = 0, v3 = 0, reported = 0;
-        var d1 = table.Events[eventOfInterest];
+        var d1 = table.EventArrays[eventOfInterest];
         for (int j = 0; j < m; j++)
         {
-            double n = table.AtRisk[j], d = table.Events[0][j];
+            double n = table.AtRiskArray[j], d = table.EventArrays[0][j];
             if (d > 0)
             {
                 double sPrev = s;
                 s = sPrev * (n - d) / n;
                 for (int c = 1; c <= k; c++)
                 {
-                    running[c - 1] += sPrev * table.Events[c][j] / n;
+                    running[c - 1] += sPrev * table.EventArrays[c][j] / n;
                 }
 
                 // cuminc's variance (Gray's cinc): accumulate the competing and the own-cause parts.
@@ -282,8 +308,8 @@ public static class CumulativeIncidence
         var upper = new double[m];
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.Limits(options.Transform, z, f1, seLog, lower, upper);
-        return new CumulativeIncidenceCurve(eventOfInterest, KaplanMeier.Wrap(table.Time), KaplanMeier.Wrap(table.AtRisk),
-            table.Events.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.Censored),
+        return new CumulativeIncidenceCurve(eventOfInterest, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
+            table.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.CensoredArray),
             KaplanMeier.Wrap(f1), KaplanMeier.Wrap(variance), KaplanMeier.Wrap(lower), KaplanMeier.Wrap(upper),
             KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(), options);
     }

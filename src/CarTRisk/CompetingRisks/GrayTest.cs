@@ -32,6 +32,7 @@ public static class GrayTest
         ReadOnlySpan<TGroup> groups, int eventOfInterest) where TGroup : notnull
     {
         CumulativeIncidence.Validate(durations, causes, eventOfInterest, 0.95);
+        Guard.FiniteNonNegative(durations, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
         var levels = LogRank.Levels(groups, nameof(groups));
         if (levels.Length < 2)

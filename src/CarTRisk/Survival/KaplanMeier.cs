@@ -44,8 +44,22 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
-        var causes = ToCauses(events);
-        return FromTable(EventTable.Build(durations, causes, 1), durations.Length, options);
+        return FromTable(EventTable.Build(durations, default, events, 1, nameof(durations)), options);
+    }
+
+    /// <summary>Kaplan-Meier from a prebuilt <see cref="EventTable"/> (e.g. aggregated counts or merged shards): every
+    /// cause counts as the event. Identical to the row-level estimate on the same records.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="options">Level and interval transform; null for R's defaults.</param>
+    /// <returns>The curve.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="table"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bad level or transform in the options.</exception>
+    public static SurvivalCurve Estimate(EventTable table, KaplanMeierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        options ??= KaplanMeierOptions.Default;
+        ValidateOptions(options);
+        return FromTable(table, options);
     }
 
     /// <summary>Kaplan-Meier with delayed entry (left truncation), equal to
@@ -62,27 +76,20 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
+        Guard.FiniteNonNegative(durations, nameof(durations));
         ValidateEntries(entryTimes, durations);
-        var causes = ToCauses(events);
-        return FromTable(EventTable.Build(durations, causes, 1, entryTimes), durations.Length, options);
-    }
-
-    internal static int[] ToCauses(ReadOnlySpan<bool> events)
-    {
-        var causes = new int[events.Length];
-        for (int i = 0; i < events.Length; i++)
-        {
-            causes[i] = events[i] ? 1 : 0;
-        }
-
-        return causes;
+        return FromTable(EventTable.BySorting(durations, default, events, 1, entryTimes), options);
     }
 
     internal static void Validate(ReadOnlySpan<double> durations, int otherLength, string otherName, KaplanMeierOptions options)
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), otherLength, otherName);
-        Guard.FiniteNonNegative(durations, nameof(durations));
+        ValidateOptions(options);
+    }
+
+    internal static void ValidateOptions(KaplanMeierOptions options)
+    {
         Guard.Level(options.Level, "options.Level");
         if (!Enum.IsDefined(options.Transform))
         {
@@ -105,12 +112,12 @@ public static class KaplanMeier
         }
     }
 
-    internal static SurvivalCurve FromTable(EventTable table, int n, KaplanMeierOptions options)
+    internal static SurvivalCurve FromTable(EventTable table, KaplanMeierOptions options)
     {
         int m = table.Count;
         var survival = new double[m];
         var greenwood = new double[m];
-        EventTable.KaplanMeier(table.AtRisk, table.Events[0], survival, greenwood);
+        TableKernels.KaplanMeier(table.AtRiskArray, table.EventArrays[0], survival, greenwood);
         var seLog = new double[m];
         var stdErr = new double[m];
         for (int i = 0; i < m; i++)
@@ -123,8 +130,8 @@ public static class KaplanMeier
         var upper = new double[m];
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.Limits(options.Transform, z, survival, seLog, lower, upper);
-        return new SurvivalCurve(Wrap(table.Time), Wrap(table.AtRisk), Wrap(table.Events[0]), Wrap(table.Censored),
-            Wrap(survival), Wrap(stdErr), Wrap(lower), Wrap(upper), Wrap(seLog), n, options);
+        return new SurvivalCurve(Wrap(table.TimeArray), Wrap(table.AtRiskArray), Wrap(table.EventArrays[0]), Wrap(table.CensoredArray),
+            Wrap(survival), Wrap(stdErr), Wrap(lower), Wrap(upper), Wrap(seLog), options);
     }
 
     internal static ImmutableArray<T> Wrap<T>(T[] array) => ImmutableCollectionsMarshal.AsImmutableArray(array);

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using CarTRisk.Kernels;
 using CarTRisk.Numerics;
 
 namespace CarTRisk;
@@ -75,7 +74,20 @@ public static class NelsonAalen
     public static CumulativeHazardCurve Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, double level = 0.95)
     {
         KaplanMeier.Validate(durations, events.Length, nameof(events), KaplanMeierOptions.Default with { Level = level });
-        return FromTable(EventTable.Build(durations, KaplanMeier.ToCauses(events), 1), level);
+        return FromTable(EventTable.Build(durations, default, events, 1, nameof(durations)), level);
+    }
+
+    /// <summary>Nelson-Aalen from a prebuilt <see cref="EventTable"/>; every cause counts as the event.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="level">Confidence level.</param>
+    /// <returns>The curve.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="table"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bad level.</exception>
+    public static CumulativeHazardCurve Estimate(EventTable table, double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        Guard.Level(level);
+        return FromTable(table, level);
     }
 
     /// <summary>Nelson-Aalen with delayed entry, = <c>survfit(Surv(entryTimes, durations, events) ~ 1, ctype = 1)</c>.</summary>
@@ -90,8 +102,9 @@ public static class NelsonAalen
         ReadOnlySpan<bool> events, double level = 0.95)
     {
         KaplanMeier.Validate(durations, events.Length, nameof(events), KaplanMeierOptions.Default with { Level = level });
+        Guard.FiniteNonNegative(durations, nameof(durations));
         KaplanMeier.ValidateEntries(entryTimes, durations);
-        return FromTable(EventTable.Build(durations, KaplanMeier.ToCauses(events), 1, entryTimes), level);
+        return FromTable(EventTable.BySorting(durations, default, events, 1, entryTimes), level);
     }
 
     private static CumulativeHazardCurve FromTable(EventTable table, double level)
@@ -102,7 +115,7 @@ public static class NelsonAalen
         double sum = 0, variance = 0;
         for (int i = 0; i < m; i++)
         {
-            double n = table.AtRisk[i], d = table.Events[0][i];
+            double n = table.AtRiskArray[i], d = table.EventArrays[0][i];
             if (d > 0)
             {
                 sum += d / n;
@@ -113,7 +126,7 @@ public static class NelsonAalen
             se[i] = Math.Sqrt(variance);
         }
 
-        return new CumulativeHazardCurve(KaplanMeier.Wrap(table.Time), KaplanMeier.Wrap(table.AtRisk),
-            KaplanMeier.Wrap(table.Events[0]), KaplanMeier.Wrap(h), KaplanMeier.Wrap(se), level);
+        return new CumulativeHazardCurve(KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
+            KaplanMeier.Wrap(table.EventArrays[0]), KaplanMeier.Wrap(h), KaplanMeier.Wrap(se), level);
     }
 }

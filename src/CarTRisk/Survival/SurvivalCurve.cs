@@ -50,7 +50,7 @@ public sealed record SurvivalCurve
 
     internal SurvivalCurve(ImmutableArray<double> time, ImmutableArray<double> atRisk, ImmutableArray<double> events,
         ImmutableArray<double> censored, ImmutableArray<double> survival, ImmutableArray<double> stdErr,
-        ImmutableArray<double> lower, ImmutableArray<double> upper, ImmutableArray<double> seLog, int count,
+        ImmutableArray<double> lower, ImmutableArray<double> upper, ImmutableArray<double> seLog,
         KaplanMeierOptions options)
     {
         Time = time;
@@ -62,7 +62,6 @@ public sealed record SurvivalCurve
         Lower = lower;
         Upper = upper;
         this.seLog = seLog;
-        Count = count;
         Options = options;
     }
 
@@ -93,8 +92,8 @@ public sealed record SurvivalCurve
     /// <summary>Upper confidence limits (NaN where R gives NA).</summary>
     public ImmutableArray<double> Upper { get; }
 
-    /// <summary>The number of records.</summary>
-    public int Count { get; }
+    /// <summary>The number of records (at risk at the first time, without delayed entry).</summary>
+    public double Count => AtRisk.IsEmpty ? 0 : AtRisk[0];
 
     /// <summary>The options used.</summary>
     public KaplanMeierOptions Options { get; }

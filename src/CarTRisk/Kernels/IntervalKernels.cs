@@ -1,0 +1,70 @@
+using System.Numerics.Tensors;
+
+namespace CarTRisk.Kernels;
+
+/// <summary>Element-wise transforms of survival probabilities into confidence limits (vectorised with TensorPrimitives).</summary>
+internal static class IntervalKernels
+{
+    /// <summary>Pointwise limits for probabilities p with standard error of log p given as <paramref name="seLog"/>
+    /// (= se(p)/p). NaN where undefined, as R's NA.</summary>
+    public static void Limits(IntervalTransform transform, double z, ReadOnlySpan<double> p, ReadOnlySpan<double> seLog,
+        Span<double> lower, Span<double> upper)
+    {
+        int n = p.Length;
+        switch (transform)
+        {
+            case IntervalTransform.Plain:
+                for (int i = 0; i < n; i++)
+                {
+                    double se = p[i] * seLog[i];
+                    if (p[i] == 0 || double.IsNaN(se))
+                    {
+                        lower[i] = upper[i] = p[i] == 0 && seLog[i] == 0 ? 0 : double.NaN;
+                        continue;
+                    }
+
+                    lower[i] = Math.Max(0, p[i] - (z * se));
+                    upper[i] = Math.Min(1, p[i] + (z * se));
+                }
+
+                break;
+            case IntervalTransform.Log:
+                // exp(log p ± z se): vectorised log/exp over the whole column, then the edges fixed up.
+                TensorPrimitives.Log(p, lower);
+                TensorPrimitives.MultiplyAdd(seLog, z, lower, upper);
+                TensorPrimitives.MultiplyAdd(seLog, -z, lower, lower);
+                TensorPrimitives.Exp(lower, lower);
+                TensorPrimitives.Exp(upper, upper);
+                for (int i = 0; i < n; i++)
+                {
+                    if (p[i] == 0 || double.IsInfinity(seLog[i]) || double.IsNaN(seLog[i]))
+                    {
+                        lower[i] = upper[i] = double.NaN;
+                    }
+                    else if (upper[i] > 1)
+                    {
+                        upper[i] = 1;
+                    }
+                }
+
+                break;
+            default:
+                for (int i = 0; i < n; i++)
+                {
+                    if (p[i] == 0 || p[i] == 1 || double.IsInfinity(seLog[i]) || double.IsNaN(seLog[i]))
+                    {
+                        lower[i] = upper[i] = double.NaN;
+                        continue;
+                    }
+
+                    double logP = Math.Log(p[i]);
+                    double center = Math.Log(-logP);
+                    double half = z * seLog[i] / logP;
+                    lower[i] = Math.Exp(-Math.Exp(center - half));
+                    upper[i] = Math.Exp(-Math.Exp(center + half));
+                }
+
+                break;
+        }
+    }
+}
