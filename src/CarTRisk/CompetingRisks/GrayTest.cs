@@ -34,14 +34,13 @@ public static class GrayTest
         CumulativeIncidence.Validate(durations, causes, eventOfInterest, 0.95);
         Guard.FiniteNonNegative(durations, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
-        var levels = LogRank.Levels(groups, nameof(groups));
+        var (levels, group) = LogRank.Encode(groups, nameof(groups));
         if (levels.Length < 2)
         {
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
         int n = durations.Length, ng = levels.Length, ng1 = ng - 1;
-        var group = LogRank.Index(groups, levels);
         var keys = durations.ToArray();
         var order = new int[n];
         for (int i = 0; i < n; i++)

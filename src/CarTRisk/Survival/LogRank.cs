@@ -4,9 +4,10 @@ namespace CarTRisk;
 
 /// <summary>The result of a G-rho (log-rank) test.</summary>
 /// <typeparam name="TGroup">The group label type.</typeparam>
-/// <param name="ChiSquare">The chi-square statistic (O − E)ᵀ V⁻ (O − E).</param>
+/// <param name="ChiSquare">The chi-square statistic (O − E)ᵀ V⁻¹ (O − E); NaN when V is singular (no information,
+/// e.g. every death alone in its risk set), where R's survdiff stops with an error.</param>
 /// <param name="DegreesOfFreedom">(Groups with expected &gt; 0) − 1.</param>
-/// <param name="PValue">P(χ²_df ≥ ChiSquare).</param>
+/// <param name="PValue">P(χ²_df ≥ ChiSquare); NaN when ChiSquare is NaN or df = 0.</param>
 /// <param name="Groups">The groups, ascending (strings ordinal).</param>
 /// <param name="Observed">Observed (weighted, for rho ≠ 0) events per group.</param>
 /// <param name="Expected">Expected (weighted) events per group under H0.</param>
@@ -66,18 +67,21 @@ public static class LogRank
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
         Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
-        Guard.FiniteNonNegative(durations, nameof(durations));
         Guard.FiniteNonNegative(rho);
-        var levels = Levels(groups, nameof(groups));
+        var scan = Kernels.TableKernels.Scan(durations);
+        if (scan.FirstInvalid >= 0)
+        {
+            Guard.FiniteNonNegative(durations, nameof(durations));
+        }
+
+        var (levels, groupIndex) = Encode(groups, nameof(groups));
         if (levels.Length < 2)
         {
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
-        var stratumLevels = Levels(strata, nameof(strata));
-        var groupIndex = Index(groups, levels);
-        var stratumIndex = Index(strata, stratumLevels);
-        int k = levels.Length;
+        var (stratumLevels, stratumIndex) = Encode(strata, nameof(strata));
+        int k = levels.Length, ns = stratumLevels.Length, n = durations.Length;
         var observed = new double[k];
         var expected = new double[k];
         var variance = new double[k, k];
@@ -87,11 +91,111 @@ public static class LogRank
             counts[g]++;
         }
 
-        for (int s = 0; s < stratumLevels.Length; s++)
+        var accumulator = new Accumulator(k, rho, observed, expected, variance);
+        long cells = (long)ns * k * 2 * ((long)scan.Max + 1);
+        if (scan.AllIntegers && scan.Max <= Kernels.TableKernels.CountingLimit && cells <= (4L * n) + 4_000_000)
         {
-            int stratum = s;
-            var rows = Enumerable.Range(0, stratumIndex.Length).Where(i => stratumIndex[i] == stratum).ToArray();
-            Accumulate(durations, events, groupIndex, rows, k, rho, observed, expected, variance);
+            // Counting: bins[((s·k + g)·(max + 1) + t)·2 + event]
+            int width = (int)scan.Max + 1;
+            var bins = new int[ns * k * width * 2];
+            for (int i = 0; i < n; i++)
+            {
+                bins[((((stratumIndex[i] * k) + groupIndex[i]) * width) + (int)durations[i]) * 2 + (events[i] ? 1 : 0)]++;
+            }
+
+            var deaths = new double[k];
+            var exits = new double[k];
+            var atRisk = new double[k];
+            for (int st = 0; st < ns; st++)
+            {
+                Array.Clear(atRisk);
+                for (int g = 0; g < k; g++)
+                {
+                    int b = ((st * k) + g) * width * 2;
+                    for (int t = 0; t < width * 2; t++)
+                    {
+                        atRisk[g] += bins[b + t];
+                    }
+                }
+
+                accumulator.StartStratum();
+                for (int t = 0; t < width; t++)
+                {
+                    bool any = false;
+                    for (int g = 0; g < k; g++)
+                    {
+                        int b = (((((st * k) + g) * width) + t) * 2);
+                        deaths[g] = bins[b + 1];
+                        exits[g] = bins[b] + bins[b + 1];
+                        any |= exits[g] > 0;
+                    }
+
+                    if (any)
+                    {
+                        accumulator.Step(atRisk, deaths);
+                        for (int g = 0; g < k; g++)
+                        {
+                            atRisk[g] -= exits[g];
+                        }
+                    }
+                }
+            }
+        }
+        else
+        {
+            // Sorting: one stratum at a time, items = group·2 + event.
+            var byStratum = new List<int>[ns];
+            for (int st = 0; st < ns; st++)
+            {
+                byStratum[st] = [];
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                byStratum[stratumIndex[i]].Add(i);
+            }
+
+            var deaths = new double[k];
+            var exits = new double[k];
+            var atRisk = new double[k];
+            for (int st = 0; st < ns; st++)
+            {
+                var rows = byStratum[st];
+                var keys = new double[rows.Count];
+                var items = new int[rows.Count];
+                Array.Clear(atRisk);
+                for (int r = 0; r < rows.Count; r++)
+                {
+                    keys[r] = durations[rows[r]];
+                    items[r] = (groupIndex[rows[r]] * 2) + (events[rows[r]] ? 1 : 0);
+                    atRisk[groupIndex[rows[r]]]++;
+                }
+
+                Array.Sort(keys, items);
+                accumulator.StartStratum();
+                int pos = 0;
+                while (pos < keys.Length)
+                {
+                    Array.Clear(deaths);
+                    Array.Clear(exits);
+                    int end = pos;
+                    while (end < keys.Length && keys[end] == keys[pos])
+                    {
+                        int g = items[end] >> 1;
+                        exits[g]++;
+                        deaths[g] += items[end] & 1;
+                        end++;
+                    }
+
+                    accumulator.Step(atRisk, deaths);
+                    for (int g = 0; g < k; g++)
+                    {
+                        atRisk[g] -= exits[g];
+                    }
+
+                    pos = end;
+                }
+            }
         }
 
         // survdiff: keep groups with expected > 0, drop the first of them, solve.
@@ -106,122 +210,108 @@ public static class LogRank
             chi = v.Solve(diff).DotProduct(diff);
         }
 
-        double p = df > 0 ? Numerics.Distributions.GammaTail(df / 2.0, chi / 2, upper: true) : double.NaN;
+        if (!double.IsFinite(chi) || chi < 0)
+        {
+            chi = double.NaN;   // singular variance: no information (R's survdiff stops with a Lapack error)
+        }
+
+        double p = df > 0 && !double.IsNaN(chi) ? Numerics.Distributions.GammaTail(df / 2.0, chi / 2, upper: true) : double.NaN;
         var varRows = Enumerable.Range(0, k)
             .Select(r => Enumerable.Range(0, k).Select(c => variance[r, c]).ToImmutableArray()).ToImmutableArray();
         return new LogRankResult<TGroup>(chi, df, p, levels.ToImmutableArray(), observed.ToImmutableArray(),
             expected.ToImmutableArray(), varRows, counts.ToImmutableArray());
     }
 
-    private static void Accumulate(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, int[] group, int[] rows,
-        int k, double rho, double[] observed, double[] expected, double[,] variance)
+    /// <summary>O, E and V of the G-rho test, accumulated time by time (the pooled KM for the weight restarts per stratum).</summary>
+    private sealed class Accumulator(int k, double rho, double[] observed, double[] expected, double[,] variance)
     {
-        var keys = new double[rows.Length];
-        for (int r = 0; r < rows.Length; r++)
-        {
-            keys[r] = durations[rows[r]];
-        }
+        private double km = 1;
 
-        var order = (int[])rows.Clone();
-        Array.Sort(keys, order);
-        var atRisk = new double[k];
-        foreach (int i in order)
-        {
-            atRisk[group[i]]++;
-        }
+        public void StartStratum() => km = 1;
 
-        var deaths = new double[k];
-        double km = 1;
-        int pos = 0;
-        while (pos < order.Length)
+        public void Step(double[] atRisk, double[] deaths)
         {
-            double t = durations[order[pos]];
-            int end = pos;
-            Array.Clear(deaths);
-            while (end < order.Length && durations[order[end]] == t)
+            double n = 0, d = 0;
+            for (int g = 0; g < k; g++)
             {
-                if (events[order[end]])
-                {
-                    deaths[group[order[end]]]++;
-                }
-
-                end++;
+                n += atRisk[g];
+                d += deaths[g];
             }
 
-            double n = atRisk.Sum(), d = deaths.Sum();
-            if (d > 0)
+            if (d == 0)
             {
-                double w = rho == 0 ? 1 : Math.Pow(km, rho);
+                return;
+            }
+
+            double w = rho == 0 ? 1 : Math.Pow(km, rho);
+            for (int g = 0; g < k; g++)
+            {
+                observed[g] += w * deaths[g];
+                expected[g] += w * d * atRisk[g] / n;
+            }
+
+            if (n > 1)
+            {
+                double factor = w * w * d * (n - d) / (n - 1);
                 for (int g = 0; g < k; g++)
                 {
-                    observed[g] += w * deaths[g];
-                    expected[g] += w * d * atRisk[g] / n;
-                }
-
-                if (n > 1)
-                {
-                    double factor = w * w * d * (n - d) / (n - 1);
-                    for (int g = 0; g < k; g++)
+                    for (int h = 0; h < k; h++)
                     {
-                        for (int h = 0; h < k; h++)
-                        {
-                            variance[g, h] += factor * (atRisk[g] / n) * ((g == h ? 1 : 0) - (atRisk[h] / n));
-                        }
+                        variance[g, h] += factor * (atRisk[g] / n) * ((g == h ? 1 : 0) - (atRisk[h] / n));
                     }
                 }
-
-                km *= (n - d) / n;
             }
 
-            for (int j = pos; j < end; j++)
-            {
-                atRisk[group[order[j]]]--;
-            }
-
-            pos = end;
+            km *= (n - d) / n;
         }
     }
 
-    internal static T[] Levels<T>(ReadOnlySpan<T> values, string paramName) where T : notnull
+    /// <summary>Distinct values in ascending order (strings ordinal) and the index of each element, in one hashing pass.</summary>
+    internal static (T[] Levels, int[] Index) Encode<T>(ReadOnlySpan<T> values, string paramName) where T : notnull
     {
-        var set = new HashSet<T>();
+        var map = new Dictionary<T, int>();
+        var index = new int[values.Length];
+        var firstSeen = new List<T>();
         for (int i = 0; i < values.Length; i++)
         {
-            if (values[i] is null)
+            var v = values[i];
+            if (v is null)
             {
                 throw new ArgumentNullException(paramName, $"{paramName}[{i}] is null.");
             }
 
-            set.Add(values[i]);
+            if (!map.TryGetValue(v, out int code))
+            {
+                code = firstSeen.Count;
+                map.Add(v, code);
+                firstSeen.Add(v);
+            }
+
+            index[i] = code;
         }
 
-        var levels = set.ToArray();
+        var levels = firstSeen.ToArray();
+        var order = Enumerable.Range(0, levels.Length).ToArray();
         if (typeof(T) == typeof(string))
         {
-            Array.Sort((string[])(object)levels, StringComparer.Ordinal);
+            Array.Sort((string[])(object)levels, order, StringComparer.Ordinal);
         }
         else
         {
-            Array.Sort(levels);
+            Array.Sort(levels, order);
         }
 
-        return levels;
-    }
-
-    internal static int[] Index<T>(ReadOnlySpan<T> values, T[] levels) where T : notnull
-    {
-        var map = new Dictionary<T, int>();
-        for (int i = 0; i < levels.Length; i++)
+        var remap = new int[levels.Length];
+        for (int r = 0; r < order.Length; r++)
         {
-            map[levels[i]] = i;
+            remap[order[r]] = r;
         }
 
-        var index = new int[values.Length];
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < index.Length; i++)
         {
-            index[i] = map[values[i]];
+            index[i] = remap[index[i]];
         }
 
-        return index;
+        return (levels, index);
     }
 }

@@ -135,4 +135,29 @@ public sealed class KaplanMeierTests
             return (double.IsNaN(a.ChiSquare) && double.IsNaN(b.ChiSquare)) || Math.Abs(a.ChiSquare - b.ChiSquare) < 1e-9 * Math.Max(1, a.ChiSquare);
         });
     }
+
+    /// <summary>Shifting every time by 0.25 keeps the order but moves the data off the integer counting path onto
+    /// the sort path: every estimate must be identical.</summary>
+    [Property(MaxTest = 100)]
+    public Property SortPath_EqualsCountingPath()
+    {
+        return Prop.ForAll(Data(), d =>
+        {
+            var shifted = d.T.Select(x => x + 0.25).ToArray();
+            var g = d.T.Select((_, i) => i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c").ToArray();
+            var strata = d.T.Select((_, i) => i % 2).ToArray();
+            var a = KaplanMeier.Estimate(d.T, d.E);
+            var b = KaplanMeier.Estimate(shifted, d.E);
+            bool km = a.Survival.SequenceEqual(b.Survival) && a.AtRisk.SequenceEqual(b.AtRisk) && a.Lower.SequenceEqual(b.Lower);
+            if (g.Distinct().Count() < 2)
+            {
+                return km;
+            }
+
+            var la = LogRank.Test(d.T, d.E, g, strata, 1);
+            var lb = LogRank.Test(shifted, d.E, g, strata, 1);
+            return km && la.Expected.SequenceEqual(lb.Expected) && la.Observed.SequenceEqual(lb.Observed)
+                && (la.ChiSquare.Equals(lb.ChiSquare));
+        });
+    }
 }
