@@ -19,6 +19,7 @@ internal static class TableKernels
     /// <summary>One fused pass: validity (finite, ≥ 0), integrality and maximum, with Vector256 (or Vector128) and a
     /// scalar remainder; a vector that holds an invalid value hands over to the scalar twin, which finds its index.
     /// Results are exact (comparisons, floor and max), so they cannot differ by CPU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RangeScan Scan(ReadOnlySpan<double> x)
     {
         int n = x.Length, i = 0;
@@ -109,6 +110,7 @@ internal static class TableKernels
 
     /// <summary>Counting pass for integer times: counts[t·stride + c] += 1 with c the cause (0 = censored).
     /// Returns the index of the first cause outside [0, stride), or −1. Times must be integers in range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCauses(ReadOnlySpan<double> time, ReadOnlySpan<int> cause, Span<int> counts, int stride)
     {
         ref int c0 = ref MemoryMarshal.GetReference(counts);
@@ -127,6 +129,7 @@ internal static class TableKernels
     }
 
     /// <summary>Counting pass for integer times with event flags: counts[2t + (event ? 1 : 0)] += 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CountEvents(ReadOnlySpan<double> time, ReadOnlySpan<bool> events, Span<int> counts)
     {
         ref int c0 = ref MemoryMarshal.GetReference(counts);

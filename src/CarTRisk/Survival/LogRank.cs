@@ -42,8 +42,7 @@ public static class LogRank
     public static LogRankResult<TGroup> Test<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
         ReadOnlySpan<TGroup> groups, double rho = 0) where TGroup : notnull
     {
-        var strata = new int[durations.Length];
-        return Test(durations, events, groups, (ReadOnlySpan<int>)strata, rho);
+        return Test(durations, events, groups, ReadOnlySpan<bool>.Empty, rho);
     }
 
     /// <summary>The stratified G-rho test, = <c>survdiff(Surv(t, s) ~ groups + strata(strata), rho = rho)</c>:
@@ -59,6 +58,7 @@ public static class LogRank
     /// <exception cref="ArgumentException">Empty input, lengths differ, or fewer than two groups.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad duration (index named) or rho.</exception>
     /// <exception cref="ArgumentNullException">A group or stratum label is null.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static LogRankResult<TGroup> Test<TGroup, TStratum>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
         ReadOnlySpan<TGroup> groups, ReadOnlySpan<TStratum> strata, double rho = 0)
         where TGroup : notnull where TStratum : notnull
@@ -66,7 +66,10 @@ public static class LogRank
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
-        Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
+        if (!strata.IsEmpty || typeof(TStratum) != typeof(bool))
+        {
+            Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
+        }
         Guard.FiniteNonNegative(rho);
         var scan = Kernels.TableKernels.Scan(durations);
         if (scan.FirstInvalid >= 0)
@@ -80,7 +83,8 @@ public static class LogRank
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
-        var (stratumLevels, stratumIndex) = Encode(strata, nameof(strata));
+        // An empty strata span (only from the unstratified overload) means one stratum.
+        var (stratumLevels, stratumIndex) = strata.IsEmpty ? ([default!], new int[durations.Length]) : Encode(strata, nameof(strata));
         int k = levels.Length, ns = stratumLevels.Length, n = durations.Length;
         var observed = new double[k];
         var expected = new double[k];
@@ -267,6 +271,7 @@ public static class LogRank
     }
 
     /// <summary>Distinct values in ascending order (strings ordinal) and the index of each element, in one hashing pass.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static (T[] Levels, int[] Index) Encode<T>(ReadOnlySpan<T> values, string paramName) where T : notnull
     {
         var map = new Dictionary<T, int>();
@@ -280,7 +285,19 @@ public static class LogRank
                 throw new ArgumentNullException(paramName, $"{paramName}[{i}] is null.");
             }
 
-            if (!map.TryGetValue(v, out int code))
+            // Labels usually take a few values: comparing with the first levels (a reference check for strings read
+            // from one file) avoids hashing; anything else goes through the dictionary.
+            int code = -1;
+            for (int l = 0; l < firstSeen.Count && l < 8; l++)
+            {
+                if (EqualityComparer<T>.Default.Equals(firstSeen[l], v))
+                {
+                    code = l;
+                    break;
+                }
+            }
+
+            if (code < 0 && !map.TryGetValue(v, out code))
             {
                 code = firstSeen.Count;
                 map.Add(v, code);
