@@ -356,7 +356,7 @@ public sealed class EventTable
         int[] items;
         if (entry.IsEmpty && causeCount <= byte.MaxValue)
         {
-            return ByRadix(durations, causes, events, causeCount);
+            return ByBuckets(durations, causes, events, causeCount);
         }
 
         keys = durations.ToArray();
@@ -428,20 +428,12 @@ public sealed class EventTable
         return new EventTable(t, atRisk, ev, censored, delayedEntry: entries is not null);
     }
 
-    /// <summary>The sort path without delayed entry: a radix sort of the bit patterns carrying a byte cause, then one
-    /// pass that forms the rows (extra memory: two key and two byte buffers, 18 bytes a record).</summary>
-    private static EventTable ByRadix(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events, int causeCount)
+    /// <summary>The sort path without delayed entry: an O(n) bucket sort carrying a byte cause, then one pass that forms
+    /// the rows.</summary>
+    private static EventTable ByBuckets(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events, int causeCount)
     {
         int n = durations.Length;
-        var keys = new ulong[n];
-        var items = new byte[n];
-        for (int i = 0; i < n; i++)
-        {
-            keys[i] = RadixSort.Key(durations[i]);
-            items[i] = (byte)(causes.IsEmpty ? (events[i] ? 1 : 0) : causes[i]);
-        }
-
-        RadixSort.Sort(keys, items, new ulong[n], new byte[n]);
+        var (keys, items) = BucketSort.Sort(durations, causes, events);
         int distinct = 0;
         for (int i = 0; i < n; i++)
         {
@@ -466,7 +458,7 @@ public sealed class EventTable
             if (i == 0 || keys[i] != keys[i - 1])
             {
                 row++;
-                t[row] = BitConverter.UInt64BitsToDouble(keys[i]);
+                t[row] = keys[i];
                 atRisk[row] = n - i;
             }
 

@@ -116,14 +116,17 @@ public static class KaplanMeier
     {
         int m = table.Count;
         var survival = new double[m];
-        var greenwood = new double[m];
-        TableKernels.KaplanMeier(table.AtRiskArray, table.EventArrays[0], survival, greenwood);
         var seLog = new double[m];
+        TableKernels.KaplanMeier(table.AtRiskArray, table.EventArrays[0], survival, seLog);   // Greenwood sum first
+        System.Numerics.Tensors.TensorPrimitives.Sqrt(seLog, seLog);                         // then its square root, in place
         var stdErr = new double[m];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(survival, seLog, stdErr);
         for (int i = 0; i < m; i++)
         {
-            seLog[i] = Math.Sqrt(greenwood[i]);
-            stdErr[i] = survival[i] == 0 ? double.NaN : survival[i] * seLog[i];
+            if (survival[i] == 0)
+            {
+                stdErr[i] = double.NaN;   // R: se of S is NaN once S = 0 (0 · ∞)
+            }
         }
 
         var lower = new double[m];
