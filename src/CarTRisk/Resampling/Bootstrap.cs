@@ -81,7 +81,7 @@ public static class Bootstrap
         var values = new double[replicates];
         Parallel.For(0, replicates, r =>
         {
-            var rng = new Random(HashCode.Combine(seed, r, 0x5EED));
+            var rng = new Random(ReplicateSeed(seed, r));
             try
             {
                 values[r] = one(rng);
@@ -106,6 +106,17 @@ public static class Bootstrap
         return new BootstrapEstimate(estimate,
             new ConfidenceInterval(OnsetSummary.Type7(sorted, alpha)!.Value, OnsetSummary.Type7(sorted, 1 - alpha)!.Value),
             sd, ImmutableCollectionsMarshal.AsImmutableArray(ok), failed, level);
+    }
+
+    /// <summary>The seed of replicate r: SplitMix64 of (seed, r), so the stream of each replicate is the same in
+    /// every process and on any number of cores (HashCode.Combine would not do: it is randomised per process).</summary>
+    internal static int ReplicateSeed(int seed, int replicate)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)replicate) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
     }
 
     /// <summary>One Poisson-bootstrap resample of a table: every cell redrawn as Poisson(count).</summary>

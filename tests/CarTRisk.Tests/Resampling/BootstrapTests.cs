@@ -21,6 +21,15 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public void ReplicateSeed_IsSplitMix64_SameInEveryProcess()
+    {
+        // Reference values from a Python transcription of SplitMix64 over (seed << 32 | replicate): the replicate
+        // streams must not depend on the process (HashCode.Combine, used at first, is randomised per process).
+        Assert.Equal(608795752, Bootstrap.ReplicateSeed(7, 3));
+        Assert.Equal(670440636, Bootstrap.ReplicateSeed(2026, 0));
+    }
+
+    [Fact]
     public void Interval_StdErr_CloseToAnalyticVariance()
     {
         // The bootstrap SE of the 1-year CIF should be near sqrt(cuminc's variance) (0.0215); a loose sanity bound.
