@@ -168,6 +168,22 @@ internal static class Distributions
         }
 
         double y = 1 - x;
+
+        // One shape small and the other huge (Jeffreys at n = 1e9): both continued fractions lose up to log10(b)
+        // digits in their first convergent, 1 - (a+b)x/(a+1). The hypergeometric series of DLMF 8.17.8 (n·x < 500, so its
+        // largest term, about e^(n·x), cannot overflow),
+        // I_x(a,b) = x^a y^b/(a B(a,b)) · Σ_k (a+b)_k/(a+1)_k x^k, has positive terms there and needs about n·x of them.
+        if (a < 1e3 && b > 1e6 && (a + b) * x < 500)
+        {
+            double i = BetaSeries(a, b, x, y);
+            return upper ? 1 - i : i;
+        }
+
+        if (upper && b < 1e3 && a > 1e6 && (a + b) * y < 500)
+        {
+            return BetaSeries(b, a, y, x);   // 1 - I_x(a, b) = I_y(b, a), directly (1 - it would cancel: the fraction below serves)
+        }
+
         bool direct = x < (a + 1) / (a + b + 2);
 
         double small = direct
@@ -176,6 +192,23 @@ internal static class Distributions
 
         // `small` is I_x(a,b) when direct, else 1 - I_x(a,b).
         return direct == !upper ? small : 1 - small;
+    }
+
+    /// <summary>I_x(a, b) by the positive series Σ_k (a+b)_k/(a+1)_k x^k (DLMF 8.17.8), for x·(a+b) moderate.</summary>
+    private static double BetaSeries(double a, double b, double x, double y)
+    {
+        double term = 1, sum = 1;
+        for (int k = 0; k < MaxIterations; k++)
+        {
+            term *= (a + b + k) * x / (a + 1 + k);
+            sum += term;
+            if (term <= sum * 1e-17)
+            {
+                return BetaPrefactor(a, b, x, y) / a * sum;
+            }
+        }
+
+        throw new ArithmeticException($"The incomplete beta series did not converge for a = {a}, b = {b}, x = {x}.");
     }
 
     /// <summary>The beta density x^(a−1)(1−x)^(b−1)/B(a, b).</summary>
