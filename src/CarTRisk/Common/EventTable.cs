@@ -347,26 +347,35 @@ public sealed class EventTable
         return new EventTable(time, atRisk, ev, censored, delayedEntry: false);
     }
 
-    /// <summary>The general path: sort (a copy) by time; optional entry times give at risk = #{entry &lt; t ≤ exit}.</summary>
+    /// <summary>The general path: sort (a copy) by time; optional entry times give at risk = #{entry &lt; t ≤ exit}.
+    /// Without delayed entry (and with causes up to 255) an O(n) bucket sort is used, else Array.Sort.</summary>
     internal static EventTable BySorting(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
         int causeCount, ReadOnlySpan<double> entry)
     {
-        int n = durations.Length;
-        double[] keys;
-        int[] items;
         if (entry.IsEmpty && causeCount <= byte.MaxValue)
         {
-            return ByBuckets(durations, causes, events, causeCount);
+            var (sortedKeys, byteItems) = BucketSort.Sort(durations, causes, events);
+            return FormRows(sortedKeys, byteItems, causeCount, default);
         }
 
-        keys = durations.ToArray();
-        items = new int[n];
+        int n = durations.Length;
+        var keys = durations.ToArray();
+        var items = new int[n];
         for (int i = 0; i < n; i++)
         {
             items[i] = causes.IsEmpty ? (events[i] ? 1 : 0) : causes[i];
         }
 
         Array.Sort(keys, items);
+        return FormRows(keys, items, causeCount, entry);
+    }
+
+    /// <summary>One pass over records sorted by time that forms the rows; at risk counts those exiting at or after each
+    /// time, less (with delayed entry) those not yet entered.</summary>
+    private static EventTable FormRows<TItem>(double[] keys, TItem[] items, int causeCount, ReadOnlySpan<double> entry)
+        where TItem : System.Numerics.IBinaryInteger<TItem>
+    {
+        int n = keys.Length;
         int distinct = 0;
         for (int i = 0; i < n; i++)
         {
@@ -413,7 +422,7 @@ public sealed class EventTable
                 atRisk[row] = exitingAtOrAfter;
             }
 
-            int cause = items[i];
+            int cause = int.CreateTruncating(items[i]);
             if (cause == 0)
             {
                 censored[row]++;
@@ -426,54 +435,5 @@ public sealed class EventTable
         }
 
         return new EventTable(t, atRisk, ev, censored, delayedEntry: entries is not null);
-    }
-
-    /// <summary>The sort path without delayed entry: an O(n) bucket sort carrying a byte cause, then one pass that forms
-    /// the rows.</summary>
-    private static EventTable ByBuckets(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events, int causeCount)
-    {
-        int n = durations.Length;
-        var (keys, items) = BucketSort.Sort(durations, causes, events);
-        int distinct = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (i == 0 || keys[i] != keys[i - 1])
-            {
-                distinct++;
-            }
-        }
-
-        var t = new double[distinct];
-        var atRisk = new double[distinct];
-        var censored = new double[distinct];
-        var ev = new double[causeCount + 1][];
-        for (int c = 0; c <= causeCount; c++)
-        {
-            ev[c] = new double[distinct];
-        }
-
-        int row = -1;
-        for (int i = 0; i < n; i++)
-        {
-            if (i == 0 || keys[i] != keys[i - 1])
-            {
-                row++;
-                t[row] = keys[i];
-                atRisk[row] = n - i;
-            }
-
-            int cause = items[i];
-            if (cause == 0)
-            {
-                censored[row]++;
-            }
-            else
-            {
-                ev[0][row]++;
-                ev[cause][row]++;
-            }
-        }
-
-        return new EventTable(t, atRisk, ev, censored, delayedEntry: false);
     }
 }
