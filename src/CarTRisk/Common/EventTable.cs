@@ -388,10 +388,11 @@ public sealed class EventTable
         var t = new double[distinct];
         var atRisk = new double[distinct];
         var censored = new double[distinct];
+        // With one cause the cause column equals the total: one array serves both (n rows fewer to allocate).
         var ev = new double[causeCount + 1][];
         for (int c = 0; c <= causeCount; c++)
         {
-            ev[c] = new double[distinct];
+            ev[c] = c == 1 && causeCount == 1 ? ev[0] : new double[distinct];
         }
 
         double[]? entries = null;
@@ -430,7 +431,10 @@ public sealed class EventTable
             else
             {
                 ev[0][row]++;
-                ev[cause][row]++;
+                if (causeCount > 1)
+                {
+                    ev[cause][row]++;
+                }
             }
         }
 

@@ -38,10 +38,11 @@ internal static class BucketSort
 
         var outKeys = new double[n];
         var outItems = new byte[n];
-        var next = (int[])start.Clone();
+        // start[b] advances through bucket b during the scatter and ends at the next bucket's start, so afterwards
+        // bucket b spans [start[b - 1], start[b]) (from 0 for b = 0): no second offset array is needed.
         for (int i = 0; i < n; i++)
         {
-            int pos = next[Bucket(keys[i], min, scale, buckets)]++;
+            int pos = start[Bucket(keys[i], min, scale, buckets)]++;
             double v = keys[i];
             outKeys[pos] = v == 0 ? 0.0 : v;   // fold -0.0
             outItems[pos] = (byte)(causes.IsEmpty ? (events[i] ? 1 : 0) : causes[i]);
@@ -49,7 +50,7 @@ internal static class BucketSort
 
         for (int b = 0; b < buckets; b++)
         {
-            int lo = start[b], len = start[b + 1] - lo;
+            int lo = b == 0 ? 0 : start[b - 1], len = start[b] - lo;
             if (len <= 1)
             {
                 continue;

@@ -42,7 +42,105 @@ public static class LogRank
     public static LogRankResult<TGroup> Test<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
         ReadOnlySpan<TGroup> groups, double rho = 0) where TGroup : notnull
     {
-        return Test(durations, events, groups, ReadOnlySpan<bool>.Empty, rho);
+        Guard.NotEmpty(durations.Length, nameof(durations));
+        Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
+        Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
+        Guard.FiniteNonNegative(rho);
+        var scan = Kernels.TableKernels.Scan(durations);
+        if (scan.FirstInvalid >= 0)
+        {
+            Guard.FiniteNonNegative(durations, nameof(durations));
+        }
+
+        if (!(scan.AllIntegers && scan.Max <= Kernels.TableKernels.CountingLimit && 2.0 * (scan.Max + 1) <= (0.5 * durations.Length) + 1_000_000))
+        {
+            return Core(durations, events, groups, ReadOnlySpan<int>.Empty, rho);
+        }
+
+        // Integer days, one stratum: encode the labels and count (time, event) per group in the same pass, so no
+        // index array is needed; bins are made per group as labels appear.
+        int width = (int)scan.Max + 1;
+        var firstSeen = new List<TGroup>();
+        var map = new Dictionary<TGroup, int>();
+        var bins = new List<int[]>();
+        var comparer = EqualityComparer<TGroup>.Default;
+        TGroup? last = default;
+        int lastCode = -1;
+        for (int i = 0; i < durations.Length; i++)
+        {
+            var v = groups[i];
+            if (v is null)
+            {
+                throw new ArgumentNullException(nameof(groups), $"groups[{i}] is null.");
+            }
+
+            int code;
+            if (lastCode >= 0 && comparer.Equals(v, last!))
+            {
+                code = lastCode;
+            }
+            else
+            {
+                code = Find(firstSeen, v, comparer);
+                if (code < 0 && !map.TryGetValue(v, out code))
+                {
+                    code = firstSeen.Count;
+                    map.Add(v, code);
+                    firstSeen.Add(v);
+                    bins.Add(new int[width * 2]);
+                }
+
+                last = v;
+                lastCode = code;
+            }
+
+            bins[code][((int)durations[i] << 1) | (events[i] ? 1 : 0)]++;
+        }
+
+        var (levels, order) = SortLevels(firstSeen);
+        if (levels.Length < 2)
+        {
+            throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
+        }
+
+        int k = levels.Length;
+        var sortedBins = order.Select(o => bins[o]).ToArray();
+        var result = new Sums(k);
+        var accumulator = new Accumulator(k, rho, result.Observed, result.Expected, result.Variance);
+        var atRisk = new double[k];
+        var deaths = new double[k];
+        var exits = new double[k];
+        for (int g = 0; g < k; g++)
+        {
+            foreach (int c in sortedBins[g])
+            {
+                atRisk[g] += c;
+            }
+
+            result.Counts[g] = (int)atRisk[g];
+        }
+
+        for (int t = 0; t < width; t++)
+        {
+            bool any = false;
+            for (int g = 0; g < k; g++)
+            {
+                deaths[g] = sortedBins[g][(t << 1) | 1];
+                exits[g] = sortedBins[g][t << 1] + deaths[g];
+                any |= exits[g] > 0;
+            }
+
+            if (any)
+            {
+                accumulator.Step(atRisk, deaths);
+                for (int g = 0; g < k; g++)
+                {
+                    atRisk[g] -= exits[g];
+                }
+            }
+        }
+
+        return Finish(levels, result);
     }
 
     /// <summary>The stratified G-rho test, = <c>survdiff(Surv(t, s) ~ groups + strata(strata), rho = rho)</c>:
@@ -58,7 +156,6 @@ public static class LogRank
     /// <exception cref="ArgumentException">Empty input, lengths differ, or fewer than two groups.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad duration (index named) or rho.</exception>
     /// <exception cref="ArgumentNullException">A group or stratum label is null.</exception>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static LogRankResult<TGroup> Test<TGroup, TStratum>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
         ReadOnlySpan<TGroup> groups, ReadOnlySpan<TStratum> strata, double rho = 0)
         where TGroup : notnull where TStratum : notnull
@@ -66,26 +163,27 @@ public static class LogRank
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
-        if (!strata.IsEmpty || typeof(TStratum) != typeof(bool))
-        {
-            Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
-        }
+        Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
         Guard.FiniteNonNegative(rho);
-        var scan = Kernels.TableKernels.Scan(durations);
-        if (scan.FirstInvalid >= 0)
-        {
-            Guard.FiniteNonNegative(durations, nameof(durations));
-        }
+        Guard.FiniteNonNegative(durations, nameof(durations));
+        var (_, stratumIndex) = Encode(strata, nameof(strata));
+        return Core(durations, events, groups, stratumIndex, rho);
+    }
 
+    /// <summary>The general path: any times, any strata (an empty stratum index means one stratum).</summary>
+    private static LogRankResult<TGroup> Core<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
+        ReadOnlySpan<TGroup> groups, ReadOnlySpan<int> strataIndex, double rho) where TGroup : notnull
+    {
+        var scan = Kernels.TableKernels.Scan(durations);
         var (levels, groupIndex) = Encode(groups, nameof(groups));
         if (levels.Length < 2)
         {
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
-        // An empty strata span (only from the unstratified overload) means one stratum.
-        var (stratumLevels, stratumIndex) = strata.IsEmpty ? ([default!], new int[durations.Length]) : Encode(strata, nameof(strata));
-        int k = levels.Length, ns = stratumLevels.Length, n = durations.Length;
+        int[] stratumIndex = strataIndex.IsEmpty ? new int[durations.Length] : strataIndex.ToArray();
+        int ns = stratumIndex.Length == 0 ? 1 : stratumIndex.Max() + 1;
+        int k = levels.Length, n = durations.Length;
         var observed = new double[k];
         var expected = new double[k];
         var variance = new double[k, k];
@@ -202,15 +300,37 @@ public static class LogRank
             }
         }
 
-        // survdiff: keep groups with expected > 0, drop the first of them, solve.
-        var keep = Enumerable.Range(0, k).Where(g => expected[g] > 0).ToArray();
+        var sums = new Sums(k);
+        Array.Copy(observed, sums.Observed, k);
+        Array.Copy(expected, sums.Expected, k);
+        Array.Copy(variance, sums.Variance, variance.Length);
+        Array.Copy(counts, sums.Counts, k);
+        return Finish(levels, sums);
+    }
+
+    private sealed class Sums(int k)
+    {
+        public double[] Observed { get; } = new double[k];
+
+        public double[] Expected { get; } = new double[k];
+
+        public double[,] Variance { get; } = new double[k, k];
+
+        public int[] Counts { get; } = new int[k];
+    }
+
+    /// <summary>survdiff's statistic: keep groups with expected &gt; 0, drop the first of them, solve.</summary>
+    private static LogRankResult<TGroup> Finish<TGroup>(TGroup[] levels, Sums sums) where TGroup : notnull
+    {
+        int k = levels.Length;
+        var keep = Enumerable.Range(0, k).Where(g => sums.Expected[g] > 0).ToArray();
         int df = keep.Length - 1;
         double chi = 0;
         if (df > 0)
         {
             var idx = keep.Skip(1).ToArray();
-            var v = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(idx.Length, idx.Length, (r, c) => variance[idx[r], idx[c]]);
-            var diff = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(idx.Length, r => observed[idx[r]] - expected[idx[r]]);
+            var v = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(idx.Length, idx.Length, (r, c) => sums.Variance[idx[r], idx[c]]);
+            var diff = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(idx.Length, r => sums.Observed[idx[r]] - sums.Expected[idx[r]]);
             chi = v.Solve(diff).DotProduct(diff);
         }
 
@@ -221,9 +341,9 @@ public static class LogRank
 
         double p = df > 0 && !double.IsNaN(chi) ? Numerics.Distributions.GammaTail(df / 2.0, chi / 2, upper: true) : double.NaN;
         var varRows = Enumerable.Range(0, k)
-            .Select(r => Enumerable.Range(0, k).Select(c => variance[r, c]).ToImmutableArray()).ToImmutableArray();
-        return new LogRankResult<TGroup>(chi, df, p, levels.ToImmutableArray(), observed.ToImmutableArray(),
-            expected.ToImmutableArray(), varRows, counts.ToImmutableArray());
+            .Select(r => Enumerable.Range(0, k).Select(c => sums.Variance[r, c]).ToImmutableArray()).ToImmutableArray();
+        return new LogRankResult<TGroup>(chi, df, p, levels.ToImmutableArray(), sums.Observed.ToImmutableArray(),
+            sums.Expected.ToImmutableArray(), varRows, sums.Counts.ToImmutableArray());
     }
 
     /// <summary>O, E and V of the G-rho test, accumulated time by time (the pooled KM for the weight restarts per stratum).</summary>
@@ -271,12 +391,12 @@ public static class LogRank
     }
 
     /// <summary>Distinct values in ascending order (strings ordinal) and the index of each element, in one hashing pass.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static (T[] Levels, int[] Index) Encode<T>(ReadOnlySpan<T> values, string paramName) where T : notnull
     {
         var map = new Dictionary<T, int>();
         var index = new int[values.Length];
         var firstSeen = new List<T>();
+        var comparer = EqualityComparer<T>.Default;
         for (int i = 0; i < values.Length; i++)
         {
             var v = values[i];
@@ -285,18 +405,7 @@ public static class LogRank
                 throw new ArgumentNullException(paramName, $"{paramName}[{i}] is null.");
             }
 
-            // Labels usually take a few values: comparing with the first levels (a reference check for strings read
-            // from one file) avoids hashing; anything else goes through the dictionary.
-            int code = -1;
-            for (int l = 0; l < firstSeen.Count && l < 8; l++)
-            {
-                if (EqualityComparer<T>.Default.Equals(firstSeen[l], v))
-                {
-                    code = l;
-                    break;
-                }
-            }
-
+            int code = Find(firstSeen, v, comparer);
             if (code < 0 && !map.TryGetValue(v, out code))
             {
                 code = firstSeen.Count;
@@ -307,17 +416,7 @@ public static class LogRank
             index[i] = code;
         }
 
-        var levels = firstSeen.ToArray();
-        var order = Enumerable.Range(0, levels.Length).ToArray();
-        if (typeof(T) == typeof(string))
-        {
-            Array.Sort((string[])(object)levels, order, StringComparer.Ordinal);
-        }
-        else
-        {
-            Array.Sort(levels, order);
-        }
-
+        var (levels, order) = SortLevels(firstSeen);
         var remap = new int[levels.Length];
         for (int r = 0; r < order.Length; r++)
         {
@@ -330,5 +429,37 @@ public static class LogRank
         }
 
         return (levels, index);
+    }
+
+    /// <summary>Labels usually take a few values: comparing with the first levels (a reference check for strings read
+    /// from one file) avoids hashing; −1 sends the caller to the dictionary.</summary>
+    private static int Find<T>(List<T> firstSeen, T value, EqualityComparer<T> comparer)
+    {
+        for (int l = 0; l < firstSeen.Count && l < 8; l++)
+        {
+            if (comparer.Equals(firstSeen[l], value))
+            {
+                return l;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The levels in ascending order (strings ordinal) and, for each sorted position, its first-seen code.</summary>
+    private static (T[] Levels, int[] Order) SortLevels<T>(List<T> firstSeen)
+    {
+        var levels = firstSeen.ToArray();
+        var order = Enumerable.Range(0, levels.Length).ToArray();
+        if (typeof(T) == typeof(string))
+        {
+            Array.Sort((string[])(object)levels, order, StringComparer.Ordinal);
+        }
+        else
+        {
+            Array.Sort(levels, order);
+        }
+
+        return (levels, order);
     }
 }
