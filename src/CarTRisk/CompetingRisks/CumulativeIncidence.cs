@@ -34,8 +34,10 @@ public sealed record CumulativeIncidenceCurve
     internal CumulativeIncidenceCurve(int eventOfInterest, ImmutableArray<double> time, ImmutableArray<double> atRisk,
         ImmutableArray<ImmutableArray<double>> eventsByCause, ImmutableArray<double> censored, ImmutableArray<double> estimate,
         ImmutableArray<double> variance, ImmutableArray<double> lower, ImmutableArray<double> upper,
-        ImmutableArray<double> eventFree, ImmutableArray<ImmutableArray<double>> estimateByCause, CumulativeIncidenceOptions options)
+        ImmutableArray<double> eventFree, ImmutableArray<ImmutableArray<double>> estimateByCause,
+        ImmutableArray<ImmutableArray<double>> jackknifeStdErr, CumulativeIncidenceOptions options)
     {
+        JackknifeStdErr = jackknifeStdErr;
         EventOfInterest = eventOfInterest;
         Time = time;
         AtRisk = atRisk;
@@ -87,6 +89,12 @@ public sealed record CumulativeIncidenceCurve
 
     /// <summary>The options used.</summary>
     public CumulativeIncidenceOptions Options { get; }
+
+    /// <summary>Infinitesimal-jackknife standard errors on the probability scale, by state: [0] the event-free
+    /// probability, [c] the cumulative incidence of cause c; equal to survfit's multi-state <c>std.err</c>
+    /// (<c>survfit(Surv(t, factor(cause)) ~ 1)</c>, its default). Unlike <see cref="Variance"/> (cuminc's Aalen
+    /// variance) it changes at every event time of any cause.</summary>
+    public ImmutableArray<ImmutableArray<double>> JackknifeStdErr { get; }
 
     /// <summary>The curve at any time (right-continuous; 0 before the first time; flagged and carried forward past the last).</summary>
     /// <param name="time">A finite time.</param>
@@ -308,10 +316,20 @@ public static class CumulativeIncidence
         var upper = new double[m];
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.Limits(options.Transform, z, f1, seLog, lower, upper);
+        var byState = new double[k + 1][];
+        byState[0] = eventFree;
+        for (int c = 1; c <= k; c++)
+        {
+            byState[c] = estimate[c - 1];
+        }
+
+        var jackknife = table.HasDelayedEntry
+            ? []
+            : InfinitesimalJackknife.StdErr(table, eventFree, byState).Select(KaplanMeier.Wrap).ToImmutableArray();
         return new CumulativeIncidenceCurve(eventOfInterest, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
             table.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.CensoredArray),
             KaplanMeier.Wrap(f1), KaplanMeier.Wrap(variance), KaplanMeier.Wrap(lower), KaplanMeier.Wrap(upper),
-            KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(), options);
+            KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(), jackknife, options);
     }
 
     private static double TieFactor(double d, double n) => d > 1 ? 1 - ((d - 1) / (n - 1)) : 1;

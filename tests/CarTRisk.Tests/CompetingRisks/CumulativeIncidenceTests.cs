@@ -73,6 +73,17 @@ public sealed class CumulativeIncidenceTests
     }
 
     [Fact]
+    public void JackknifeStdErr_MatchesSurvfitMultiState()
+    {
+        var (t, c, _, j) = Load();
+        var cif = CumulativeIncidence.Estimate(t, c, 1);
+        var se = j["aalen_johansen"]!["std_err"]!;
+        NumericAssert.Close(Golden.Array(se["s0"]), cif.JackknifeStdErr[0], 1e-10, 1e-300, "s0");
+        NumericAssert.Close(Golden.Array(se["cause1"]), cif.JackknifeStdErr[1], 1e-10, 1e-300, "cause1");
+        NumericAssert.Close(Golden.Array(se["cause2"]), cif.JackknifeStdErr[2], 1e-10, 1e-300, "cause2");
+    }
+
+    [Fact]
     public void Estimate_SevenRowsTiedCauses_HandCalculation()
     {
         // t: 1(c1) 2(c1) 2(c2) 2(c0) 3(c2) 4(c0) 5(c1)
