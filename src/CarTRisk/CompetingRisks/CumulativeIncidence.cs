@@ -26,6 +26,21 @@ public sealed record CumulativeIncidenceOptions
 
     /// <summary>The interval scale: log(−log F) by default (limits stay in (0, 1)); plain and log are available.</summary>
     public IntervalTransform Transform { get; init; } = IntervalTransform.LogLog;
+
+    /// <summary>Which standard error the interval uses: cuminc's Aalen variance (default) or the infinitesimal
+    /// jackknife, which with <see cref="Transform"/> = Log reproduces <c>survfit(Surv(t, factor(cause)) ~ 1)</c>'s
+    /// lower and upper exactly.</summary>
+    public CumulativeIncidenceVariance IntervalVariance { get; init; } = CumulativeIncidenceVariance.Aalen;
+}
+
+/// <summary>The variance estimator behind a cumulative incidence interval.</summary>
+public enum CumulativeIncidenceVariance
+{
+    /// <summary>cmprsk::cuminc's variance (Aalen 1978).</summary>
+    Aalen,
+
+    /// <summary>The infinitesimal jackknife, survfit's multi-state default.</summary>
+    Jackknife,
 }
 
 /// <summary>An Aalen-Johansen cumulative incidence curve, one row per distinct time (any cause or censoring).</summary>
@@ -306,16 +321,6 @@ public static class CumulativeIncidence
         }
 
         var f1 = estimate[eventOfInterest - 1];
-        var seLog = new double[m];
-        for (int j = 0; j < m; j++)
-        {
-            seLog[j] = f1[j] == 0 ? double.NaN : Math.Sqrt(variance[j]) / f1[j];
-        }
-
-        var lower = new double[m];
-        var upper = new double[m];
-        double z = Distributions.NormalQuantile((1 + options.Level) / 2);
-        IntervalKernels.Limits(options.Transform, z, f1, seLog, lower, upper);
         var byState = new double[k + 1][];
         byState[0] = eventFree;
         for (int c = 1; c <= k; c++)
@@ -323,13 +328,19 @@ public static class CumulativeIncidence
             byState[c] = estimate[c - 1];
         }
 
-        var jackknife = table.HasDelayedEntry
-            ? []
-            : InfinitesimalJackknife.StdErr(table, eventFree, byState).Select(KaplanMeier.Wrap).ToImmutableArray();
+        var jackknife = table.HasDelayedEntry ? null : InfinitesimalJackknife.StdErr(table, eventFree, byState);
+        var se = options.IntervalVariance == CumulativeIncidenceVariance.Jackknife && jackknife is not null
+            ? jackknife[eventOfInterest]
+            : variance.Select(Math.Sqrt).ToArray();
+        var lower = new double[m];
+        var upper = new double[m];
+        double z = Distributions.NormalQuantile((1 + options.Level) / 2);
+        IntervalKernels.LimitsFromStdErr(options.Transform, z, f1, se, lower, upper);
         return new CumulativeIncidenceCurve(eventOfInterest, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
             table.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.CensoredArray),
             KaplanMeier.Wrap(f1), KaplanMeier.Wrap(variance), KaplanMeier.Wrap(lower), KaplanMeier.Wrap(upper),
-            KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(), jackknife, options);
+            KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(),
+            jackknife is null ? [] : jackknife.Select(KaplanMeier.Wrap).ToImmutableArray(), options);
     }
 
     private static double TieFactor(double d, double n) => d > 1 ? 1 - ((d - 1) / (n - 1)) : 1;

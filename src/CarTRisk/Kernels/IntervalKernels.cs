@@ -67,4 +67,28 @@ internal static class IntervalKernels
                 break;
         }
     }
+
+    /// <summary>Limits from the standard error of p itself (survfit's multi-state convention): where p = 0 and se = 0
+    /// the plain interval is [0, 0] and the log scales are undefined (NaN), as R.</summary>
+    public static void LimitsFromStdErr(IntervalTransform transform, double z, ReadOnlySpan<double> p, ReadOnlySpan<double> se,
+        Span<double> lower, Span<double> upper)
+    {
+        var seLog = new double[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            seLog[i] = p[i] == 0 ? double.NaN : se[i] / p[i];
+        }
+
+        Limits(transform, z, p, seLog, lower, upper);
+        if (transform == IntervalTransform.Plain)
+        {
+            for (int i = 0; i < p.Length; i++)
+            {
+                if (p[i] == 0 && se[i] == 0)
+                {
+                    lower[i] = upper[i] = 0;
+                }
+            }
+        }
+    }
 }

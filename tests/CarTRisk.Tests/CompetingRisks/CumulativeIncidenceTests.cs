@@ -83,6 +83,23 @@ public sealed class CumulativeIncidenceTests
         NumericAssert.Close(Golden.Array(se["cause2"]), cif.JackknifeStdErr[2], 1e-10, 1e-300, "cause2");
     }
 
+    [Theory]
+    [InlineData("plain", IntervalTransform.Plain, 1)]
+    [InlineData("log", IntervalTransform.Log, 1)]
+    [InlineData("log-log", IntervalTransform.LogLog, 1)]
+    [InlineData("plain", IntervalTransform.Plain, 2)]
+    [InlineData("log", IntervalTransform.Log, 2)]
+    [InlineData("log-log", IntervalTransform.LogLog, 2)]
+    public void JackknifeInterval_MatchesSurvfitMultiStateCi(string ct, IntervalTransform transform, int cause)
+    {
+        var (t, c, _, j) = Load();
+        var options = CumulativeIncidenceOptions.Default with { Transform = transform, IntervalVariance = CumulativeIncidenceVariance.Jackknife };
+        var cif = CumulativeIncidence.Estimate(t, c, cause, options);
+        var ci = j["aalen_johansen"]!["ci"]![ct]!;
+        NumericAssert.Close(Golden.Array(ci["lower"]![$"cause{cause}"]), cif.Lower, 1e-10, 1e-300, $"{ct} lower");
+        NumericAssert.Close(Golden.Array(ci["upper"]![$"cause{cause}"]), cif.Upper, 1e-10, 1e-300, $"{ct} upper");
+    }
+
     [Fact]
     public void Estimate_SevenRowsTiedCauses_HandCalculation()
     {
