@@ -175,6 +175,13 @@ internal static class Distributions
         // I_x(a,b) = x^a y^b/(a B(a,b)) · Σ_k (a+b)_k/(a+1)_k x^k, has positive terms there and needs about n·x of them.
         if (a < 1e3 && b > 1e6 && (a + b) * x < 500)
         {
+            // The far upper tail (past the mean) by quadrature, so that it is not 1 minus a number near 1.
+            // The integrand below decays like exp(−r·u) with r = 1 − (a − 1)/(b·x): use it where that is quick.
+            if (upper && (a + b) * x > a + 1 && 1 - ((a - 1) / (b * x)) >= 0.25)
+            {
+                return BetaUpperTailQuadrature(a, b, x, y);
+            }
+
             double i = BetaSeries(a, b, x, y);
             return upper ? 1 - i : i;
         }
@@ -209,6 +216,31 @@ internal static class Distributions
         }
 
         throw new ArithmeticException($"The incomplete beta series did not converge for a = {a}, b = {b}, x = {x}.");
+    }
+
+    /// <summary>1 − I_x(a, b) for a small and b huge, as the positive integral
+    /// x^(a−1) y^(b−1)/(b·B(a, b)) · ∫₀^{b·y} (1 + u/(b·x))^(a−1) (1 − u/(b·y))^(b−1) du (t = x + u/b), whose integrand
+    /// decays like e^(−r·u), r = 1 − (a − 1)/(b·x) ≥ ¼: composite 20-point Gauss-Legendre on [0, min(b·y, 40 + 120/r)] in
+    /// panels of width 1 (the tail beyond is below e^(−120) of the integral).</summary>
+    private static double BetaUpperTailQuadrature(double a, double b, double x, double y)
+    {
+        double bx = b * x, by = b * y;
+        double rate = 1 - ((a - 1) / bx);   // >= 0.25 by the caller's guard
+        double end = Math.Min(by, 40 + (120 / rate));
+        var rule = new MathNet.Numerics.Integration.GaussLegendreRule(0, 1, 20);
+        double sum = 0;
+        for (double lo = 0; lo < end; lo += 1)
+        {
+            double hi = Math.Min(lo + 1, end), width = hi - lo;
+            for (int q = 0; q < rule.Order; q++)
+            {
+                double u = lo + (rule.Abscissas[q] * width);
+                double f = Math.Exp(((a - 1) * Elementary.Log1P(u / bx)) + ((b - 1) * Elementary.Log1P(-u / by)));
+                sum += rule.Weights[q] * width * f;
+            }
+        }
+
+        return BetaPrefactor(a, b, x, y) / (x * y * b) * sum;
     }
 
     /// <summary>The beta density x^(a−1)(1−x)^(b−1)/B(a, b).</summary>
