@@ -200,7 +200,7 @@ public static class Figures
 
         plot.Axes.SetLimits(0, time[^1] / scale, 0, 1);
         plot.YLabel("Probability");
-        XAxis(plot, options, time[^1], scale, withRiskTable: false, []);
+        XAxis(plot, options, time[^1], scale, []);
         Horizon(plot, options, scale, 1);
         plot.ShowLegend(Alignment.UpperLeft);
         return new Figure(plot, options.Width, options.Height);
@@ -358,7 +358,7 @@ public static class Figures
 
         plot.Axes.Left.TickGenerator = yTicks;
         plot.YLabel(yLabel);
-        XAxis(plot, options, tMax, scale, options.NumberAtRisk, ticks);
+        XAxis(plot, options, tMax, scale, ticks);
         Horizon(plot, options, scale, yTop);
         plot.ShowLegend(series[0].Start == 1 ? Alignment.LowerLeft : Alignment.UpperLeft);
         if (options.NumberAtRisk)
@@ -394,7 +394,7 @@ public static class Figures
         return plot;
     }
 
-    private static void XAxis(Plot plot, FigureOptions options, double tMax, double scale, bool withRiskTable, double[] ticks)
+    private static void XAxis(Plot plot, FigureOptions options, double tMax, double scale, double[] ticks)
     {
         var generator = new ScottPlot.TickGenerators.NumericManual();
         foreach (double tick in ticks.Length > 0 ? ticks : DefaultTicks(tMax, options.Scale))
@@ -404,7 +404,6 @@ public static class Figures
 
         plot.Axes.Bottom.TickGenerator = generator;
         plot.XLabel($"Time from infusion ({Unit(options.Scale)})");
-        _ = withRiskTable;
     }
 
     private static void Horizon(Plot plot, FigureOptions options, double scale, double yTop)
