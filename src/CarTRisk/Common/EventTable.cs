@@ -264,11 +264,7 @@ public sealed class EventTable
     internal static EventTable Build(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
         int causeCount, string durationsName)
     {
-        var scan = TableKernels.Scan(durations);
-        if (scan.FirstInvalid >= 0)
-        {
-            Guard.FiniteNonNegative(durations, durationsName); // throws, naming the index
-        }
+        var scan = Guard.Durations(durations, durationsName);
 
         int n = durations.Length;
         if (scan.AllIntegers && scan.Max <= TableKernels.CountingLimit && scan.Max <= (8.0 * n) + 65_536)

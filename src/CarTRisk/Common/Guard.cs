@@ -75,6 +75,19 @@ internal static class Guard
         }
     }
 
+    /// <summary>One vectorised pass over durations (validity, integrality, max); on an invalid value the scalar check
+    /// throws, naming the index.</summary>
+    public static Kernels.RangeScan Durations(ReadOnlySpan<double> durations, string paramName)
+    {
+        var scan = Kernels.TableKernels.Scan(durations);
+        if (scan.FirstInvalid >= 0)
+        {
+            FiniteNonNegative(durations, paramName);
+        }
+
+        return scan;
+    }
+
     public static void NotEmpty(int length, string paramName)
     {
         if (length == 0)

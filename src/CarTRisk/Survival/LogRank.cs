@@ -46,15 +46,10 @@ public static class LogRank
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
         Guard.FiniteNonNegative(rho);
-        var scan = Kernels.TableKernels.Scan(durations);
-        if (scan.FirstInvalid >= 0)
-        {
-            Guard.FiniteNonNegative(durations, nameof(durations));
-        }
-
+        var scan = Guard.Durations(durations, nameof(durations));
         if (!(scan.AllIntegers && scan.Max <= Kernels.TableKernels.CountingLimit && 2.0 * (scan.Max + 1) <= (0.5 * durations.Length) + 1_000_000))
         {
-            return Core(durations, events, groups, ReadOnlySpan<int>.Empty, rho);
+            return Core(durations, events, groups, null, scan, rho);
         }
 
         // Integer days, one stratum: encode the labels and count (time, event) per group in the same pass, so no
@@ -103,44 +98,15 @@ public static class LogRank
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
-        int k = levels.Length;
         var sortedBins = order.Select(o => bins[o]).ToArray();
-        var result = new Sums(k);
-        var accumulator = new Accumulator(k, rho, result.Observed, result.Expected, result.Variance);
-        var atRisk = new double[k];
-        var deaths = new double[k];
-        var exits = new double[k];
-        for (int g = 0; g < k; g++)
+        var sums = new Sums(levels.Length);
+        for (int g = 0; g < levels.Length; g++)
         {
-            foreach (int c in sortedBins[g])
-            {
-                atRisk[g] += c;
-            }
-
-            result.Counts[g] = (int)atRisk[g];
+            sums.Counts[g] = sortedBins[g].Sum();
         }
 
-        for (int t = 0; t < width; t++)
-        {
-            bool any = false;
-            for (int g = 0; g < k; g++)
-            {
-                deaths[g] = sortedBins[g][(t << 1) | 1];
-                exits[g] = sortedBins[g][t << 1] + deaths[g];
-                any |= exits[g] > 0;
-            }
-
-            if (any)
-            {
-                accumulator.Step(atRisk, deaths);
-                for (int g = 0; g < k; g++)
-                {
-                    atRisk[g] -= exits[g];
-                }
-            }
-        }
-
-        return Finish(levels, result);
+        WalkCounted(new Accumulator(rho, sums), sortedBins, width);
+        return Finish(levels, sums);
     }
 
     /// <summary>The stratified G-rho test, = <c>survdiff(Surv(t, s) ~ groups + strata(strata), rho = rho)</c>:
@@ -165,82 +131,54 @@ public static class LogRank
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
         Guard.SameLength(durations.Length, nameof(durations), strata.Length, nameof(strata));
         Guard.FiniteNonNegative(rho);
-        Guard.FiniteNonNegative(durations, nameof(durations));
+        var scan = Guard.Durations(durations, nameof(durations));
         var (_, stratumIndex) = Encode(strata, nameof(strata));
-        return Core(durations, events, groups, stratumIndex, rho);
+        return Core(durations, events, groups, stratumIndex, scan, rho);
     }
 
-    /// <summary>The general path: any times, any strata (an empty stratum index means one stratum).</summary>
+    /// <summary>The general path: any times, any strata (a null stratum index means one stratum).</summary>
     private static LogRankResult<TGroup> Core<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
-        ReadOnlySpan<TGroup> groups, ReadOnlySpan<int> strataIndex, double rho) where TGroup : notnull
+        ReadOnlySpan<TGroup> groups, int[]? strataIndex, Kernels.RangeScan scan, double rho) where TGroup : notnull
     {
-        var scan = Kernels.TableKernels.Scan(durations);
         var (levels, groupIndex) = Encode(groups, nameof(groups));
         if (levels.Length < 2)
         {
             throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
         }
 
-        int[] stratumIndex = strataIndex.IsEmpty ? new int[durations.Length] : strataIndex.ToArray();
-        int ns = stratumIndex.Length == 0 ? 1 : stratumIndex.Max() + 1;
+        int[] stratumIndex = strataIndex ?? new int[durations.Length];
+        int ns = stratumIndex.Max() + 1;
         int k = levels.Length, n = durations.Length;
-        var observed = new double[k];
-        var expected = new double[k];
-        var variance = new double[k, k];
-        var counts = new int[k];
+        var sums = new Sums(k);
         foreach (int g in groupIndex)
         {
-            counts[g]++;
+            sums.Counts[g]++;
         }
 
-        var accumulator = new Accumulator(k, rho, observed, expected, variance);
+        var accumulator = new Accumulator(rho, sums);
         long cells = (long)ns * k * 2 * ((long)scan.Max + 1);
         if (scan.AllIntegers && scan.Max <= Kernels.TableKernels.CountingLimit && cells <= (4L * n) + 4_000_000)
         {
-            // Counting: bins[((s·k + g)·(max + 1) + t)·2 + event]
+            // Counting: one array per (stratum, group), bins[2t + event], walked stratum by stratum.
             int width = (int)scan.Max + 1;
-            var bins = new int[ns * k * width * 2];
-            for (int i = 0; i < n; i++)
-            {
-                bins[((((stratumIndex[i] * k) + groupIndex[i]) * width) + (int)durations[i]) * 2 + (events[i] ? 1 : 0)]++;
-            }
-
-            var deaths = new double[k];
-            var exits = new double[k];
-            var atRisk = new double[k];
+            var bins = new int[ns][][];
             for (int st = 0; st < ns; st++)
             {
-                Array.Clear(atRisk);
+                bins[st] = new int[k][];
                 for (int g = 0; g < k; g++)
                 {
-                    int b = ((st * k) + g) * width * 2;
-                    for (int t = 0; t < width * 2; t++)
-                    {
-                        atRisk[g] += bins[b + t];
-                    }
+                    bins[st][g] = new int[width * 2];
                 }
+            }
 
-                accumulator.StartStratum();
-                for (int t = 0; t < width; t++)
-                {
-                    bool any = false;
-                    for (int g = 0; g < k; g++)
-                    {
-                        int b = (((((st * k) + g) * width) + t) * 2);
-                        deaths[g] = bins[b + 1];
-                        exits[g] = bins[b] + bins[b + 1];
-                        any |= exits[g] > 0;
-                    }
+            for (int i = 0; i < n; i++)
+            {
+                bins[stratumIndex[i]][groupIndex[i]][((int)durations[i] << 1) | (events[i] ? 1 : 0)]++;
+            }
 
-                    if (any)
-                    {
-                        accumulator.Step(atRisk, deaths);
-                        for (int g = 0; g < k; g++)
-                        {
-                            atRisk[g] -= exits[g];
-                        }
-                    }
-                }
+            foreach (var stratum in bins)
+            {
+                WalkCounted(accumulator, stratum, width);
             }
         }
         else
@@ -300,12 +238,41 @@ public static class LogRank
             }
         }
 
-        var sums = new Sums(k);
-        Array.Copy(observed, sums.Observed, k);
-        Array.Copy(expected, sums.Expected, k);
-        Array.Copy(variance, sums.Variance, variance.Length);
-        Array.Copy(counts, sums.Counts, k);
         return Finish(levels, sums);
+    }
+
+    /// <summary>Feeds one stratum's counted bins (per group, bins[2t + event]) to the accumulator, time by time.</summary>
+    private static void WalkCounted(Accumulator accumulator, int[][] groupBins, int width)
+    {
+        int k = groupBins.Length;
+        var atRisk = new double[k];
+        var deaths = new double[k];
+        var exits = new double[k];
+        for (int g = 0; g < k; g++)
+        {
+            atRisk[g] = groupBins[g].Sum();
+        }
+
+        accumulator.StartStratum();
+        for (int t = 0; t < width; t++)
+        {
+            bool any = false;
+            for (int g = 0; g < k; g++)
+            {
+                deaths[g] = groupBins[g][(t << 1) | 1];
+                exits[g] = groupBins[g][t << 1] + deaths[g];
+                any |= exits[g] > 0;
+            }
+
+            if (any)
+            {
+                accumulator.Step(atRisk, deaths);
+                for (int g = 0; g < k; g++)
+                {
+                    atRisk[g] -= exits[g];
+                }
+            }
+        }
     }
 
     private sealed class Sums(int k)
@@ -347,8 +314,12 @@ public static class LogRank
     }
 
     /// <summary>O, E and V of the G-rho test, accumulated time by time (the pooled KM for the weight restarts per stratum).</summary>
-    private sealed class Accumulator(int k, double rho, double[] observed, double[] expected, double[,] variance)
+    private sealed class Accumulator(double rho, Sums sums)
     {
+        private readonly int k = sums.Observed.Length;
+        private readonly double[] observed = sums.Observed;
+        private readonly double[] expected = sums.Expected;
+        private readonly double[,] variance = sums.Variance;
         private double km = 1;
 
         public void StartStratum() => km = 1;
