@@ -79,10 +79,12 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <param name="days">Days from infusion.</param>
     /// <returns>The point.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="days"/> is not finite.</exception>
-    public IncidencePoint RiskAt(double days) =>
-        CumulativeIncidence?.At(days) ?? (double.IsFinite(days)
-            ? new IncidencePoint(days, 0, 0, double.NaN, double.NaN, days > MalignancyFreeKaplanMeier.Time[^1])
-            : throw new ArgumentOutOfRangeException(nameof(days), days, "days must be finite."));
+    public IncidencePoint RiskAt(double days)
+    {
+        Guard.Finite(days);
+        return CumulativeIncidence?.At(days)
+            ?? new IncidencePoint(days, 0, 0, double.NaN, double.NaN, days > MalignancyFreeKaplanMeier.Time[^1]);
+    }
 
     /// <summary>An aligned plain-text report. Counts below <paramref name="disclosureThreshold"/> are printed as
     /// "&lt;threshold" so the text can leave the data custodian; this record keeps the real numbers.</summary>

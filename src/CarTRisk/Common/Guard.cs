@@ -42,6 +42,23 @@ internal static class Guard
         }
     }
 
+    public static void Finite(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {Show(value)}; it must be finite.");
+        }
+    }
+
+    /// <summary>An event cause code: ≥ 1 (0 is censoring).</summary>
+    public static void EventCause(int cause, [CallerArgumentExpression(nameof(cause))] string? paramName = null)
+    {
+        if (cause < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, cause, $"{paramName} is {cause}; causes of events are >= 1 (0 is censoring).");
+        }
+    }
+
     public static void FiniteNonNegative(double value, [CallerArgumentExpression(nameof(value))] string? paramName = null)
     {
         if (!(value >= 0 && double.IsFinite(value)))

@@ -117,10 +117,7 @@ public sealed record CumulativeIncidenceCurve
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="time"/> is NaN or infinite.</exception>
     public IncidencePoint At(double time)
     {
-        if (!double.IsFinite(time))
-        {
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time is {Guard.Show(time)}; it must be finite.");
-        }
+        Guard.Finite(time);
 
         int i = Time.AsSpan().BinarySearch(time);
         if (i < 0)
@@ -217,10 +214,7 @@ public static class CumulativeIncidence
         ArgumentNullException.ThrowIfNull(table);
         options ??= CumulativeIncidenceOptions.Default;
         Guard.Level(options.Level, "options.Level");
-        if (eventOfInterest < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(eventOfInterest), eventOfInterest, $"eventOfInterest is {eventOfInterest}; causes of events are >= 1 (0 is censoring).");
-        }
+        Guard.EventCause(eventOfInterest);
 
         if (eventOfInterest > table.CauseCount || table.EventArrays[eventOfInterest].All(d => d == 0))
         {
@@ -235,10 +229,7 @@ public static class CumulativeIncidence
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), causes.Length, nameof(causes));
         Guard.Level(level);
-        if (eventOfInterest < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(eventOfInterest), eventOfInterest, $"eventOfInterest is {eventOfInterest}; causes of events are >= 1 (0 is censoring).");
-        }
+        Guard.EventCause(eventOfInterest);
 
         int max = 0;
         bool found = false;

@@ -29,10 +29,7 @@ public sealed record CumulativeHazardCurve(ImmutableArray<double> Time, Immutabl
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="time"/> is NaN or infinite.</exception>
     public HazardPoint At(double time)
     {
-        if (!double.IsFinite(time))
-        {
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time is {Guard.Show(time)}; it must be finite.");
-        }
+        Guard.Finite(time);
 
         int i = -1;
         while (i + 1 < Time.Length && Time[i + 1] <= time)

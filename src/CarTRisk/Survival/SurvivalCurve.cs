@@ -105,10 +105,7 @@ public sealed record SurvivalCurve
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="time"/> is NaN or infinite.</exception>
     public SurvivalPoint At(double time)
     {
-        if (!double.IsFinite(time))
-        {
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time is {Guard.Show(time)}; it must be finite.");
-        }
+        Guard.Finite(time);
 
         int i = LastAtOrBefore(time);
         double atRisk = AtRiskAt(time);
