@@ -38,20 +38,7 @@ public sealed record OnsetSummary(int Cases, double? Median, double? Q1, double?
             throw new ArgumentOutOfRangeException(nameof(probability), probability, $"probability is {Guard.Show(probability)}; it must lie in [0, 1].");
         }
 
-        return Type7(Days, probability);
-    }
-
-    internal static double? Type7(IReadOnlyList<double> sorted, double p)
-    {
-        if (sorted.Count == 0)
-        {
-            return null;
-        }
-
-        double h = (sorted.Count - 1) * p;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
+        return SampleQuantile.Type7(Days, probability);
     }
 }
 
@@ -185,8 +172,8 @@ public static class SafetySummary
 
         var km = KaplanMeier.Estimate(durations, events, KaplanMeierOptions.Default with { Level = level });
         var onsetDays = cohort.Records.Where(r => r.Outcome == FollowUpOutcome.Malignancy).Select(r => (double)r.DurationDays).Order().ToArray();
-        var onset = new OnsetSummary(cases, OnsetSummary.Type7(onsetDays, 0.5), OnsetSummary.Type7(onsetDays, 0.25),
-            OnsetSummary.Type7(onsetDays, 0.75), onsetDays.Length > 0 ? onsetDays[0] : null, onsetDays.Length > 0 ? onsetDays[^1] : null,
+        var onset = new OnsetSummary(cases, SampleQuantile.Type7(onsetDays, 0.5), SampleQuantile.Type7(onsetDays, 0.25),
+            SampleQuantile.Type7(onsetDays, 0.75), onsetDays.Length > 0 ? onsetDays[0] : null, onsetDays.Length > 0 ? onsetDays[^1] : null,
             cases > 0 ? CrudeIncidence.Proportion(onsetDays.Count(d => d <= 365), cases, level: level) : null, onsetDays);
         int tested = cohort.Records.Count(r => r.Transgene != TransgeneStatus.NotTested);
         int positive = cohort.Records.Count(r => r.Transgene == TransgeneStatus.Positive);

@@ -119,11 +119,7 @@ public sealed record CumulativeIncidenceCurve
     {
         Guard.Finite(time);
 
-        int i = Time.AsSpan().BinarySearch(time);
-        if (i < 0)
-        {
-            i = ~i - 1;
-        }
+        int i = StepFunction.LastAtOrBefore(Time.AsSpan(), time);
 
         bool beyond = time > Time[^1];
         return i < 0

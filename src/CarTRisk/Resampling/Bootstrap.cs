@@ -104,7 +104,7 @@ public static class Bootstrap
         double mean = ok.Average();
         double sd = Math.Sqrt(ok.Sum(v => (v - mean) * (v - mean)) / (ok.Length - 1));
         return new BootstrapEstimate(estimate,
-            new ConfidenceInterval(OnsetSummary.Type7(sorted, alpha)!.Value, OnsetSummary.Type7(sorted, 1 - alpha)!.Value),
+            new ConfidenceInterval(SampleQuantile.Type7(sorted, alpha)!.Value, SampleQuantile.Type7(sorted, 1 - alpha)!.Value),
             sd, ImmutableCollectionsMarshal.AsImmutableArray(ok), failed, level);
     }
 

@@ -31,11 +31,7 @@ public sealed record CumulativeHazardCurve(ImmutableArray<double> Time, Immutabl
     {
         Guard.Finite(time);
 
-        int i = -1;
-        while (i + 1 < Time.Length && Time[i + 1] <= time)
-        {
-            i++;
-        }
+        int i = StepFunction.LastAtOrBefore(Time.AsSpan(), time);
 
         bool beyond = time > Time[^1];
         if (i < 0)

@@ -107,7 +107,7 @@ public sealed record SurvivalCurve
     {
         Guard.Finite(time);
 
-        int i = LastAtOrBefore(time);
+        int i = StepFunction.LastAtOrBefore(Time.AsSpan(), time);
         double atRisk = AtRiskAt(time);
         bool beyond = Time.Length == 0 || time > Time[^1];
         if (i < 0)
@@ -234,31 +234,11 @@ public sealed record SurvivalCurve
         return new RestrictedMeanEstimate(tau, total, Math.Sqrt(variance));
     }
 
-    private int LastAtOrBefore(double time)
-    {
-        int lo = 0, hi = Time.Length - 1, found = -1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (Time[mid] <= time)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return found;
-    }
-
     private double AtRiskAt(double time)
     {
         // First row with Time >= time: its n.risk counts everyone with follow-up >= its time (>= time); with no
         // delayed entry this equals the count at risk at `time`.
-        int i = LastAtOrBefore(time);
+        int i = StepFunction.LastAtOrBefore(Time.AsSpan(), time);
         if (i >= 0 && Time[i] == time)
         {
             return AtRisk[i];
