@@ -125,12 +125,7 @@ public static class Figures
     /// <exception cref="ArgumentNullException"><paramref name="curves"/> is null.</exception>
     public static Figure KaplanMeier(IReadOnlyList<(string Label, SurvivalCurve Curve)> curves, FigureOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(curves);
-        if (curves.Count == 0)
-        {
-            throw new ArgumentException("curves is empty; give at least one curve.", nameof(curves));
-        }
-
+        RequireCurves(curves);
         options ??= FigureOptions.Default;
         var series = curves.Select(c => new Series(c.Label, c.Curve.Time.ToArray(), c.Curve.Survival.ToArray(), c.Curve.Lower.ToArray(),
             c.Curve.Upper.ToArray(), c.Curve.Censored.ToArray(), c.Curve.AtRisk.ToArray(), 1.0)).ToList();
@@ -146,12 +141,7 @@ public static class Figures
     /// <exception cref="ArgumentNullException"><paramref name="curves"/> is null.</exception>
     public static Figure CumulativeIncidence(IReadOnlyList<(string Label, CumulativeIncidenceCurve Curve)> curves, FigureOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(curves);
-        if (curves.Count == 0)
-        {
-            throw new ArgumentException("curves is empty; give at least one curve.", nameof(curves));
-        }
-
+        RequireCurves(curves);
         options ??= FigureOptions.Default;
         var series = curves.Select(c => new Series(c.Label, c.Curve.Time.ToArray(), c.Curve.Estimate.ToArray(), c.Curve.Lower.ToArray(),
             c.Curve.Upper.ToArray(), c.Curve.Censored.ToArray(), c.Curve.AtRisk.ToArray(), 0.0)).ToList();
@@ -271,6 +261,15 @@ public static class Figures
         plot.XLabel($"Time from infusion to diagnosis ({Unit(options.Scale)})");
         plot.YLabel("Cases");
         return new Figure(plot, options.Width, options.Height);
+    }
+
+    private static void RequireCurves<T>(IReadOnlyList<T> curves)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        if (curves.Count == 0)
+        {
+            throw new ArgumentException("curves is empty; give at least one curve.", nameof(curves));
+        }
     }
 
     private sealed record Series(string Label, double[] Time, double[] Value, double[] Lower, double[] Upper, double[] Censored,
