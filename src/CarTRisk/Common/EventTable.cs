@@ -20,8 +20,15 @@ namespace CarTRisk;
 /// </example>
 public sealed class EventTable
 {
-    internal EventTable(double[] time, double[] atRisk, double[][] events, double[] censored, bool delayedEntry)
+    internal EventTable(double[] time, double[] atRisk, double[][] events, double[] censored, bool delayedEntry,
+        CauseCoding? coding = null)
     {
+        Coding = coding ?? CauseCoding.Dense(events.Length - 1);
+        if (Coding.Count != events.Length - 1)
+        {
+            throw new InvalidOperationException("cause coding and event columns disagree.");
+        }
+
         TimeArray = time;
         AtRiskArray = atRisk;
         EventArrays = events;
@@ -38,6 +45,13 @@ public sealed class EventTable
 
     internal double[] CensoredArray { get; }
 
+    internal CauseCoding Coding { get; }
+
+    /// <summary>The cause code of each event column: <see cref="EventsOf"/> takes these codes. For codes up to 64 they
+    /// are 1..max (absent codes included, with zero events); beyond that, the distinct codes present, ascending, so the
+    /// table's size grows with the number of distinct codes, never with the largest.</summary>
+    public ImmutableArray<int> CauseCodes => ImmutableArray.Create(Coding.Codes);
+
     /// <summary>The distinct times, ascending.</summary>
     public ImmutableArray<double> Time => ImmutableCollectionsMarshal.AsImmutableArray(TimeArray);
 
@@ -50,7 +64,8 @@ public sealed class EventTable
     /// <summary>Censorings at each time.</summary>
     public ImmutableArray<double> Censored => ImmutableCollectionsMarshal.AsImmutableArray(CensoredArray);
 
-    /// <summary>The highest cause code (1 for a plain survival table).</summary>
+    /// <summary>The number of event columns (<see cref="CauseCodes"/>.Length): the highest cause code when codes are
+    /// at most 64, else the number of distinct codes (1 for a plain survival table).</summary>
     public int CauseCount => EventArrays.Length - 1;
 
     /// <summary>The number of distinct times (rows).</summary>
@@ -60,22 +75,43 @@ public sealed class EventTable
     public bool HasDelayedEntry { get; }
 
     /// <summary>Events of cause <paramref name="cause"/> at each time.</summary>
-    /// <param name="cause">1..<see cref="CauseCount"/>.</param>
+    /// <param name="cause">A cause code ≥ 1; a code that never occurs has a defined all-zero column.</param>
     /// <returns>The column.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cause"/> is outside 1..CauseCount.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cause"/> is below 1.</exception>
     public ImmutableArray<double> EventsOf(int cause)
     {
-        if (cause < 1 || cause > CauseCount)
+        Guard.EventCause(cause);
+        int column = Coding.ColumnOf(cause);
+        return column < 0
+            ? ImmutableCollectionsMarshal.AsImmutableArray(new double[Count])
+            : ImmutableCollectionsMarshal.AsImmutableArray(EventArrays[column]);
+    }
+
+    /// <summary>This table with a zero event column for <paramref name="cause"/> when it has none (so an estimator of
+    /// a cause that never occurs gets a defined all-zero curve).</summary>
+    internal EventTable WithCause(int cause)
+    {
+        if (Coding.ColumnOf(cause) > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(cause), cause, $"cause is {cause}; the table has causes 1..{CauseCount}.");
+            return this;
         }
 
-        return ImmutableCollectionsMarshal.AsImmutableArray(EventArrays[cause]);
+        var coding = CauseCoding.Union(Coding, Coding.Identity && cause <= CauseCoding.DenseLimit
+            ? CauseCoding.Dense(cause) : CauseCoding.FromCodes([cause]));
+        var events = new double[coding.Count + 1][];
+        events[0] = EventArrays[0];
+        for (int c = 1; c <= coding.Count; c++)
+        {
+            int old = Coding.ColumnOf(coding.Codes[c - 1]);
+            events[c] = old > 0 ? EventArrays[old] : new double[Count];   // read-only columns may be shared
+        }
+
+        return new EventTable(TimeArray, AtRiskArray, events, CensoredArray, HasDelayedEntry, coding);
     }
 
     /// <summary>Builds the table from one record per patient.</summary>
     /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
-    /// <param name="causes">0 = censored, 1..k = the event that ended follow-up.</param>
+    /// <param name="causes">0 = censored, any code ≥ 1 = the event that ended follow-up (see <see cref="CauseCodes"/>).</param>
     /// <returns>The table.</returns>
     /// <exception cref="ArgumentException">Empty input or lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A duration is negative, NaN or infinite, or a cause is negative
@@ -84,18 +120,8 @@ public sealed class EventTable
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), causes.Length, nameof(causes));
-        int maxCause = 0;
-        for (int i = 0; i < causes.Length; i++)
-        {
-            if (causes[i] < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(causes), causes[i], $"causes[{i}] is {causes[i]}; causes must be 0 (censored) or a positive cause code.");
-            }
-
-            maxCause = Math.Max(maxCause, causes[i]);
-        }
-
-        return Build(durations, causes, default, Math.Max(1, maxCause), nameof(durations));
+        var coding = CauseCoding.Scan(causes, nameof(causes));
+        return Build(durations, causes, default, coding, nameof(durations));
     }
 
     /// <summary>Builds a one-cause table (event or censored) from one record per patient.</summary>
@@ -108,7 +134,7 @@ public sealed class EventTable
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
-        return Build(durations, default, events, 1, nameof(durations));
+        return Build(durations, default, events, CauseCoding.Dense(1), nameof(durations));
     }
 
     /// <summary>Builds the table from aggregated rows (time, cause, count), in any order; rows with the same time and
@@ -127,17 +153,18 @@ public sealed class EventTable
         Guard.SameLength(times.Length, nameof(times), counts.Length, nameof(counts));
         Guard.FiniteNonNegative(times, nameof(times));
         Guard.FiniteNonNegative(counts, nameof(counts));
-        int maxCause = 1;
+        var coding = CauseCoding.Scan(causes, nameof(causes));
+        var columns = coding.Columns(causes);
+        int maxCause = coding.Count;
         double total = 0;
-        for (int i = 0; i < causes.Length; i++)
+        for (int i = 0; i < counts.Length; i++)
         {
-            if (causes[i] < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(causes), causes[i], $"causes[{i}] is {causes[i]}; causes must be 0 (censored) or a positive cause code.");
-            }
-
-            maxCause = Math.Max(maxCause, causes[i]);
             total += counts[i];
+        }
+
+        if (!double.IsFinite(total))
+        {
+            throw new ArgumentOutOfRangeException(nameof(counts), total, "counts add up to more than the largest double; the numbers at risk would overflow.");
         }
 
         if (total == 0)
@@ -169,10 +196,10 @@ public sealed class EventTable
                 rowCounts.Add(new double[maxCause + 1]);
             }
 
-            rowCounts[^1][causes[order[i]]] += w;
+            rowCounts[^1][columns[order[i]]] += w;
         }
 
-        return Assemble(rowTime.ToArray(), rowCounts, maxCause);
+        return Assemble(rowTime.ToArray(), rowCounts, coding);
     }
 
     /// <summary>Merges two right-censored tables (e.g. the shards of a cohort): counts are added time by time and the
@@ -192,7 +219,8 @@ public sealed class EventTable
                 first.HasDelayedEntry ? nameof(first) : nameof(second));
         }
 
-        int k = Math.Max(first.CauseCount, second.CauseCount);
+        var coding = CauseCoding.Union(first.Coding, second.Coding);
+        int k = coding.Count;
         var times = new List<double>();
         var rows = new List<double[]>();
         int i = 0, j = 0;
@@ -203,33 +231,34 @@ public sealed class EventTable
             var row = new double[k + 1];
             if (i < first.Count && first.TimeArray[i] == t)
             {
-                first.AddRow(i++, row);
+                first.AddRow(i++, row, coding);
             }
 
             if (j < second.Count && second.TimeArray[j] == t)
             {
-                second.AddRow(j++, row);
+                second.AddRow(j++, row, coding);
             }
 
             times.Add(t);
             rows.Add(row);
         }
 
-        return Assemble(times.ToArray(), rows, k);
+        return Assemble(times.ToArray(), rows, coding);
     }
 
-    private void AddRow(int index, double[] row)
+    private void AddRow(int index, double[] row, CauseCoding target)
     {
         row[0] += CensoredArray[index];
         for (int c = 1; c <= CauseCount; c++)
         {
-            row[c] += EventArrays[c][index];
+            row[target.ColumnOf(Coding.Codes[c - 1])] += EventArrays[c][index];
         }
     }
 
     /// <summary>Rows of counts by cause (index 0 = censored) to a table; at risk is the suffix sum.</summary>
-    internal static EventTable Assemble(double[] time, IReadOnlyList<double[]> rows, int causeCount)
+    internal static EventTable Assemble(double[] time, IReadOnlyList<double[]> rows, CauseCoding coding)
     {
+        int causeCount = coding.Count;
         int m = time.Length;
         var atRisk = new double[m];
         var censored = new double[m];
@@ -256,37 +285,49 @@ public sealed class EventTable
             atRisk[r] = remaining;
         }
 
-        return new EventTable(time, atRisk, events, censored, delayedEntry: false);
+        return new EventTable(time, atRisk, events, censored, delayedEntry: false, coding);
     }
 
     /// <summary>Validates the durations (one vectorised pass) and builds the table by counting (integer times) or by a
     /// sort. Exactly one of <paramref name="causes"/> and <paramref name="events"/> is non-empty.</summary>
     internal static EventTable Build(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
-        int causeCount, string durationsName)
+        CauseCoding coding, string durationsName)
     {
         var scan = Guard.Durations(durations, durationsName);
+        if (!causes.IsEmpty)
+        {
+            causes = coding.Columns(causes);
+        }
+
+        int causeCount = coding.Count;
 
         int n = durations.Length;
         if (scan.AllIntegers && scan.Max <= TableKernels.CountingLimit && scan.Max <= (8.0 * n) + 65_536)
         {
-            return ByCounting(durations, causes, events, causeCount, (int)scan.Max);
+            return ByCounting(durations, causes, events, coding, (int)scan.Max);
         }
 
-        return BySorting(durations, causes, events, causeCount, default);
+        return BySorting(durations, causes, events, coding, default);
     }
 
     private static EventTable ByCounting(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
-        int causeCount, int max)
+        CauseCoding coding, int max)
     {
-        int stride = causeCount + 1;
-        var counts = new int[(max + 1) * stride];
+        int stride = coding.Count + 1;
+        long cells = ((long)max + 1) * stride;
+        if (cells > Array.MaxLength / 2)
+        {
+            return BySorting(durations, causes, events, coding, default);
+        }
+
+        var counts = new int[cells];
         if (causes.IsEmpty)
         {
             TableKernels.CountEvents(durations, events, counts);
         }
-        else
+        else if (TableKernels.CountCauses(durations, causes, counts, stride) is int bad and >= 0)
         {
-            TableKernels.CountCauses(durations, causes, counts, stride);
+            throw new InvalidOperationException($"internal: cause column {causes[bad]} at index {bad} is outside the table.");
         }
 
         int m = 0;
@@ -340,18 +381,19 @@ public sealed class EventTable
             atRisk[row] = remaining;
         }
 
-        return new EventTable(time, atRisk, ev, censored, delayedEntry: false);
+        return new EventTable(time, atRisk, ev, censored, delayedEntry: false, coding);
     }
 
     /// <summary>The general path: sort (a copy) by time; optional entry times give at risk = #{entry &lt; t ≤ exit}.
     /// Without delayed entry (and with causes up to 255) an O(n) bucket sort is used, else Array.Sort.</summary>
     internal static EventTable BySorting(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
-        int causeCount, ReadOnlySpan<double> entry)
+        CauseCoding coding, ReadOnlySpan<double> entry)
     {
+        int causeCount = coding.Count;
         if (entry.IsEmpty && causeCount <= byte.MaxValue)
         {
             var (sortedKeys, byteItems) = BucketSort.Sort(durations, causes, events);
-            return FormRows(sortedKeys, byteItems, causeCount, default);
+            return FormRows(sortedKeys, byteItems, coding, default);
         }
 
         int n = durations.Length;
@@ -363,14 +405,15 @@ public sealed class EventTable
         }
 
         Array.Sort(keys, items);
-        return FormRows(keys, items, causeCount, entry);
+        return FormRows(keys, items, coding, entry);
     }
 
     /// <summary>One pass over records sorted by time that forms the rows; at risk counts those exiting at or after each
     /// time, less (with delayed entry) those not yet entered.</summary>
-    private static EventTable FormRows<TItem>(double[] keys, TItem[] items, int causeCount, ReadOnlySpan<double> entry)
+    private static EventTable FormRows<TItem>(double[] keys, TItem[] items, CauseCoding coding, ReadOnlySpan<double> entry)
         where TItem : System.Numerics.IBinaryInteger<TItem>
     {
+        int causeCount = coding.Count;
         int n = keys.Length;
         int distinct = 0;
         for (int i = 0; i < n; i++)
@@ -420,6 +463,11 @@ public sealed class EventTable
             }
 
             int cause = int.CreateTruncating(items[i]);
+            if ((uint)cause > (uint)causeCount)
+            {
+                throw new InvalidOperationException($"internal: cause column {cause} is outside the table.");
+            }
+
             if (cause == 0)
             {
                 censored[row]++;
@@ -434,6 +482,6 @@ public sealed class EventTable
             }
         }
 
-        return new EventTable(t, atRisk, ev, censored, delayedEntry: entries is not null);
+        return new EventTable(t, atRisk, ev, censored, delayedEntry: entries is not null, coding);
     }
 }

@@ -46,13 +46,14 @@ public enum CumulativeIncidenceVariance
 /// <summary>An Aalen-Johansen cumulative incidence curve, one row per distinct time (any cause or censoring).</summary>
 public sealed record CumulativeIncidenceCurve
 {
-    internal CumulativeIncidenceCurve(int eventOfInterest, ImmutableArray<double> time, ImmutableArray<double> atRisk,
+    internal CumulativeIncidenceCurve(int eventOfInterest, ImmutableArray<int> causeCodes, ImmutableArray<double> time, ImmutableArray<double> atRisk,
         ImmutableArray<ImmutableArray<double>> eventsByCause, ImmutableArray<double> censored, ImmutableArray<double> estimate,
         ImmutableArray<double> variance, ImmutableArray<double> lower, ImmutableArray<double> upper,
         ImmutableArray<double> eventFree, ImmutableArray<ImmutableArray<double>> estimateByCause,
         ImmutableArray<ImmutableArray<double>> jackknifeStdErr, CumulativeIncidenceOptions options)
     {
         JackknifeStdErr = jackknifeStdErr;
+        CauseCodes = causeCodes;
         EventOfInterest = eventOfInterest;
         Time = time;
         AtRisk = atRisk;
@@ -70,13 +71,19 @@ public sealed record CumulativeIncidenceCurve
     /// <summary>The cause whose incidence <see cref="Estimate"/> holds.</summary>
     public int EventOfInterest { get; }
 
+    /// <summary>The cause code of each entry of <see cref="EventsByCause"/>, <see cref="EstimateByCause"/> and (from
+    /// index 1) <see cref="JackknifeStdErr"/>: 1..max when the codes are at most 64 (so entry c − 1 is cause c, absent
+    /// codes having all-zero curves), else the distinct codes present and the event of interest, ascending.</summary>
+    public ImmutableArray<int> CauseCodes { get; }
+
     /// <summary>Distinct times, ascending.</summary>
     public ImmutableArray<double> Time { get; }
 
     /// <summary>Number at risk (event-free and under observation) just before each time.</summary>
     public ImmutableArray<double> AtRisk { get; }
 
-    /// <summary>Events at each time by cause: EventsByCause[c − 1] for cause c = 1..k.</summary>
+    /// <summary>Events at each time by cause: EventsByCause[i] for cause <see cref="CauseCodes"/>[i] (cause c at c − 1
+    /// for codes up to 64).</summary>
     public ImmutableArray<ImmutableArray<double>> EventsByCause { get; }
 
     /// <summary>Censorings at each time.</summary>
@@ -98,8 +105,8 @@ public sealed record CumulativeIncidenceCurve
     /// <summary>The event-free probability S(t) = Π (1 − d_j/n_j) over all causes (Kaplan-Meier of the first event).</summary>
     public ImmutableArray<double> EventFree { get; }
 
-    /// <summary>The cumulative incidence of every cause: EstimateByCause[c − 1] for cause c; at each time
-    /// Σ_c F_c + S = 1.</summary>
+    /// <summary>The cumulative incidence of every cause: EstimateByCause[i] for cause <see cref="CauseCodes"/>[i]
+    /// (cause c at c − 1 for codes up to 64); at each time Σ_c F_c + S = 1.</summary>
     public ImmutableArray<ImmutableArray<double>> EstimateByCause { get; }
 
     /// <summary>The options used.</summary>
@@ -171,12 +178,13 @@ public static class CumulativeIncidence
     /// <c>cmprsk::cuminc(durations, causes, cencode = 0)</c> and to survfit's multi-state <c>pstate</c>, with cuminc's variance.</summary>
     /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
     /// <param name="causes">0 = censored, 1..k = the event that ended follow-up.</param>
-    /// <param name="eventOfInterest">The cause k ≥ 1 whose incidence is estimated; it must occur in <paramref name="causes"/>.</param>
+    /// <param name="eventOfInterest">The cause k ≥ 1 whose incidence is estimated. A cause that never occurs has a
+    /// defined all-zero curve with zero variance (its limits are NaN on the log scales, 0 on the plain scale).</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
     /// <returns>The curve. All causes are handled at once; tied times of different causes form one step (no jitter).</returns>
     /// <remarks>F_k(t) = Σ_{t_j ≤ t} S(t_j−) d_kj/n_j with S the all-cause Kaplan-Meier. Variance: Aalen (1978) as in
     /// Gray's cmprsk. Interval: log(−log) scale by default (<see cref="CumulativeIncidenceOptions"/>).</remarks>
-    /// <exception cref="ArgumentException">Empty input, lengths differ, or <paramref name="eventOfInterest"/> never occurs.</exception>
+    /// <exception cref="ArgumentException">Empty input or lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad duration, a negative cause (index named), eventOfInterest &lt; 1, or a bad level.</exception>
     public static CumulativeIncidenceCurve Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes,
         int eventOfInterest, double level = 0.95) =>
@@ -191,19 +199,18 @@ public static class CumulativeIncidence
         int eventOfInterest, CumulativeIncidenceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        int k = Validate(durations, causes, eventOfInterest, options.Level);
-        var table = EventTable.Build(durations, causes, default, k, nameof(durations));
+        var coding = Validate(durations, causes, eventOfInterest, options.Level);
+        var table = EventTable.Build(durations, causes, default, coding, nameof(durations));
         return FromTable(table, eventOfInterest, options);
     }
 
     /// <summary>Aalen-Johansen from a prebuilt <see cref="EventTable"/> (aggregated counts or merged shards); identical
     /// to the row-level estimate on the same records.</summary>
     /// <param name="table">The table.</param>
-    /// <param name="eventOfInterest">The cause whose incidence is estimated; it must have at least one event.</param>
+    /// <param name="eventOfInterest">The cause whose incidence is estimated (all-zero curve when it has no event).</param>
     /// <param name="options">Level and interval scale; null for the defaults.</param>
     /// <returns>The curve.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="table"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="eventOfInterest"/> has no event in the table.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="eventOfInterest"/> &lt; 1 or a bad level.</exception>
     public static CumulativeIncidenceCurve Estimate(EventTable table, int eventOfInterest, CumulativeIncidenceOptions? options = null)
     {
@@ -211,41 +218,16 @@ public static class CumulativeIncidence
         options ??= CumulativeIncidenceOptions.Default;
         Guard.Level(options.Level, "options.Level");
         Guard.EventCause(eventOfInterest);
-
-        if (eventOfInterest > table.CauseCount || table.EventArrays[eventOfInterest].All(d => d == 0))
-        {
-            throw new ArgumentException($"eventOfInterest {eventOfInterest} has no event in the table.", nameof(eventOfInterest));
-        }
-
-        return FromTable(table, eventOfInterest, options);
+        return FromTable(table.WithCause(eventOfInterest), eventOfInterest, options);
     }
 
-    internal static int Validate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest, double level)
+    internal static CauseCoding Validate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest, double level)
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), causes.Length, nameof(causes));
         Guard.Level(level);
         Guard.EventCause(eventOfInterest);
-
-        int max = 0;
-        bool found = false;
-        for (int i = 0; i < causes.Length; i++)
-        {
-            if (causes[i] < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(causes), causes[i], $"causes[{i}] is {causes[i]}; causes must be 0 (censored) or a positive cause code.");
-            }
-
-            max = Math.Max(max, causes[i]);
-            found |= causes[i] == eventOfInterest;
-        }
-
-        if (!found)
-        {
-            throw new ArgumentException($"eventOfInterest {eventOfInterest} does not occur in causes.", nameof(eventOfInterest));
-        }
-
-        return max;
+        return CauseCoding.Scan(causes, nameof(causes), eventOfInterest);
     }
 
     internal static CumulativeIncidenceCurve FromTable(EventTable table, int eventOfInterest, CumulativeIncidenceOptions options)
@@ -261,7 +243,8 @@ public static class CumulativeIncidence
         var variance = new double[m];
         var running = new double[k];
         double s = 1, v1 = 0, v2 = 0, v3 = 0, reported = 0;
-        var d1 = table.EventArrays[eventOfInterest];
+        int column = table.Coding.ColumnOf(eventOfInterest);
+        var d1 = table.EventArrays[column];
         for (int j = 0; j < m; j++)
         {
             double n = table.AtRiskArray[j], d = table.EventArrays[0][j];
@@ -275,7 +258,7 @@ public static class CumulativeIncidence
                 }
 
                 // cuminc's variance (Gray's cinc): accumulate the competing and the own-cause parts.
-                double f = running[eventOfInterest - 1];
+                double f = running[column - 1];
                 double own = d1[j], other = d - own;
                 if (other > 0 && s > 0)
                 {
@@ -307,7 +290,7 @@ public static class CumulativeIncidence
             variance[j] = reported;
         }
 
-        var f1 = estimate[eventOfInterest - 1];
+        var f1 = estimate[column - 1];
         var byState = new double[k + 1][];
         byState[0] = eventFree;
         for (int c = 1; c <= k; c++)
@@ -317,13 +300,13 @@ public static class CumulativeIncidence
 
         var jackknife = table.HasDelayedEntry ? null : InfinitesimalJackknife.StdErr(table, eventFree, byState);
         var se = options.IntervalVariance == CumulativeIncidenceVariance.Jackknife && jackknife is not null
-            ? jackknife[eventOfInterest]
+            ? jackknife[column]
             : variance.Select(Math.Sqrt).ToArray();
         var lower = new double[m];
         var upper = new double[m];
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.LimitsFromStdErr(options.Transform, z, f1, se, lower, upper);
-        return new CumulativeIncidenceCurve(eventOfInterest, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
+        return new CumulativeIncidenceCurve(eventOfInterest, table.CauseCodes, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
             table.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.CensoredArray),
             KaplanMeier.Wrap(f1), KaplanMeier.Wrap(variance), KaplanMeier.Wrap(lower), KaplanMeier.Wrap(upper),
             KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(),

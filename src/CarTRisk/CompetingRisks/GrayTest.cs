@@ -4,7 +4,14 @@ namespace CarTRisk;
 /// <param name="Statistic">sᵀ V⁻¹ s for the scores of the first k − 1 groups.</param>
 /// <param name="DegreesOfFreedom">k − 1.</param>
 /// <param name="PValue">1 − P(χ²_df ≤ Statistic), computed as cuminc does (so below about 1e-15 it is 0).</param>
-public sealed record GrayTestResult(double Statistic, int DegreesOfFreedom, double PValue);
+/// <remarks>When the variance matrix is singular (R's <c>qr</c> rank below k − 1 at tolerance 1e-7, e.g. a group with
+/// nobody at risk at any event time, or no event of interest at all) the test carries no information: R reports the
+/// sentinel statistic −1 and p = 1; CarTRisk reports NaN for both and sets <see cref="Singular"/>.</remarks>
+public sealed record GrayTestResult(double Statistic, int DegreesOfFreedom, double PValue)
+{
+    /// <summary>Whether the variance was singular (Statistic and PValue are then NaN; R gives −1 and 1).</summary>
+    public bool Singular { get; init; }
+}
 
 /// <summary>Gray's (1988) test of equality of the cumulative incidence of one cause across k groups.</summary>
 /// <example>
@@ -25,10 +32,24 @@ public static class GrayTest
     /// <remarks>At each time the score of group g adds d_1g − d_1·R_g/R with R_g = n_g(1 − F_g(t−))/S_g(t−) and R = Σ R_g
     /// (the subdistribution risk sets); the variance is Gray's (1988, Ann. Stat. 16:1141, doi:10.1214/aos/1176350951)
     /// asymptotic estimator, computed as in cmprsk.</remarks>
-    /// <exception cref="ArgumentException">Empty input, lengths differ, fewer than two groups, or the cause never occurs.</exception>
+    /// <exception cref="ArgumentException">Empty input, lengths differ, fewer than two groups, or more groups than
+    /// <see cref="MaxGroups"/> or a cost (groups³ × distinct event times) above <see cref="MaxWork"/>: Gray's k × k
+    /// variance is updated at every event time, so the test refuses rather than run for hours.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad duration or cause (index named), or eventOfInterest &lt; 1.</exception>
     /// <exception cref="ArgumentNullException">A group label is null.</exception>
     public static GrayTestResult Test<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes,
+        ReadOnlySpan<TGroup> groups, int eventOfInterest) where TGroup : notnull
+    {
+        return TestCore(durations, causes, groups, eventOfInterest);
+    }
+
+    /// <summary>The most groups the test accepts (its variance update costs groups³ per event time).</summary>
+    public const int MaxGroups = 500;
+
+    /// <summary>The most work (groups³ × distinct event times) the test accepts, about a minute on one core.</summary>
+    public const double MaxWork = 2e10;
+
+    private static GrayTestResult TestCore<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes,
         ReadOnlySpan<TGroup> groups, int eventOfInterest) where TGroup : notnull
     {
         CumulativeIncidence.Validate(durations, causes, eventOfInterest, 0.95);
@@ -41,6 +62,11 @@ public static class GrayTest
         }
 
         int n = durations.Length, ng = levels.Length, ng1 = ng - 1;
+        if (ng > MaxGroups)
+        {
+            throw new ArgumentException($"groups has {ng} distinct values; Gray's test accepts at most {MaxGroups} (its k x k variance is updated at every event time).", nameof(groups));
+        }
+
         var keys = durations.ToArray();
         var order = new int[n];
         for (int i = 0; i < n; i++)
@@ -49,6 +75,19 @@ public static class GrayTest
         }
 
         Array.Sort(keys, order);
+        double eventTimes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (causes[order[i]] != 0 && (i == 0 || keys[i] != keys[i - 1] || causes[order[i - 1]] == 0))
+            {
+                eventTimes++;
+            }
+        }
+
+        if ((double)ng * ng * ng * eventTimes > MaxWork)
+        {
+            throw new ArgumentException($"groups has {ng} distinct values over {eventTimes} event times; Gray's test refuses work above {MaxWork:0e0} (groups^3 x event times). Combine groups or test pairs.", nameof(groups));
+        }
         // kind: 0 censored, 1 cause of interest, 2 any other cause
         var kind = new int[n];
         for (int i = 0; i < n; i++)
@@ -230,10 +269,20 @@ public static class GrayTest
         }
 
         var s = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfArray(score);
+        if (!Numerics.RankCheck.FullRank(vs))
+        {
+            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true };
+        }
+
         double statistic = vs.Solve(s).DotProduct(s);
+        if (!double.IsFinite(statistic))
+        {
+            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true };
+        }
+
         // cuminc reports 1 - pchisq(stat, df), not the upper tail: for tiny p the two differ past the 7th digit,
         // and matching R is the contract, so the same complement is taken here.
-        double p = 1 - Numerics.Distributions.GammaTail(ng1 / 2.0, statistic / 2, upper: false);
+        double p = 1 - Numerics.Distributions.GammaTail(ng1 / 2.0, Math.Max(0, statistic) / 2, upper: false);
         return new GrayTestResult(statistic, ng1, p);
     }
 }

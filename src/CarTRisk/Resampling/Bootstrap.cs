@@ -152,7 +152,7 @@ public static class Bootstrap
             throw new ArgumentException("the resample is empty.", nameof(table));
         }
 
-        return EventTable.Assemble(times.ToArray(), rows, k);
+        return EventTable.Assemble(times.ToArray(), rows, table.Coding);
     }
 
     /// <summary>A Poisson(mean) draw: multiplication of uniforms below 10, Hörmann's (1993) transformed rejection

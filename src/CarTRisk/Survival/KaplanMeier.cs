@@ -44,7 +44,7 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
-        return FromTable(EventTable.Build(durations, default, events, 1, nameof(durations)), options);
+        return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations)), options);
     }
 
     /// <summary>Kaplan-Meier from a prebuilt <see cref="EventTable"/> (e.g. aggregated counts or merged shards): every
@@ -78,7 +78,7 @@ public static class KaplanMeier
         Validate(durations, events.Length, nameof(events), options);
         Guard.FiniteNonNegative(durations, nameof(durations));
         ValidateEntries(entryTimes, durations);
-        return FromTable(EventTable.BySorting(durations, default, events, 1, entryTimes), options);
+        return FromTable(EventTable.BySorting(durations, default, events, CauseCoding.Dense(1), entryTimes), options);
     }
 
     internal static void Validate(ReadOnlySpan<double> durations, int otherLength, string otherName, KaplanMeierOptions options)

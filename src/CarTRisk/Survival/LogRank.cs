@@ -79,6 +79,11 @@ public static class LogRank
                 code = Find(firstSeen, v, comparer);
                 if (code < 0 && !map.TryGetValue(v, out code))
                 {
+                    if ((long)(firstSeen.Count + 1) * width * 2 > (4L * durations.Length) + 4_000_000)
+                    {
+                        return Core(durations, events, groups, null, scan, rho);   // many groups: sort instead
+                    }
+
                     code = firstSeen.Count;
                     map.Add(v, code);
                     firstSeen.Add(v);
@@ -93,11 +98,7 @@ public static class LogRank
         }
 
         var (levels, order) = SortLevels(firstSeen);
-        if (levels.Length < 2)
-        {
-            throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
-        }
-
+        CheckGroups(levels.Length, nameof(groups));
         var sortedBins = order.Select(o => bins[o]).ToArray();
         var sums = new Sums(levels.Length);
         for (int g = 0; g < levels.Length; g++)
@@ -136,19 +137,33 @@ public static class LogRank
         return Core(durations, events, groups, stratumIndex, scan, rho);
     }
 
+    /// <summary>The most groups the test accepts: its result holds the k × k variance and its statistic solves it
+    /// (O(k³)), so 2,000 groups take a few seconds and 32 MB; more is a clear error, never a hang.</summary>
+    public const int MaxGroups = 2000;
+
+    private static void CheckGroups(int k, string paramName)
+    {
+        if (k < 2)
+        {
+            throw new ArgumentException($"{paramName} has {k} distinct value(s); the test needs at least two.", paramName);
+        }
+
+        if (k > MaxGroups)
+        {
+            throw new ArgumentException($"{paramName} has {k} distinct values; the log-rank test accepts at most {MaxGroups} (its variance is a k x k matrix solved in O(k^3)).", paramName);
+        }
+    }
+
     /// <summary>The general path: any times, any strata (a null stratum index means one stratum).</summary>
     private static LogRankResult<TGroup> Core<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
         ReadOnlySpan<TGroup> groups, int[]? strataIndex, Kernels.RangeScan scan, double rho) where TGroup : notnull
     {
         var (levels, groupIndex) = Encode(groups, nameof(groups));
-        if (levels.Length < 2)
-        {
-            throw new ArgumentException($"groups has {levels.Length} distinct value(s); the test needs at least two.", nameof(groups));
-        }
+        CheckGroups(levels.Length, nameof(groups));
 
-        int[] stratumIndex = strataIndex ?? new int[durations.Length];
-        int ns = stratumIndex.Max() + 1;
         int k = levels.Length, n = durations.Length;
+        int[] stratumIndex = strataIndex ?? new int[n];
+        int ns = stratumIndex.Length == 0 ? 1 : stratumIndex.Max() + 1;
         var sums = new Sums(k);
         foreach (int g in groupIndex)
         {
@@ -198,6 +213,7 @@ public static class LogRank
             var deaths = new double[k];
             var exits = new double[k];
             var atRisk = new double[k];
+            var touched = new List<int>();
             for (int st = 0; st < ns; st++)
             {
                 var rows = byStratum[st];
@@ -212,25 +228,29 @@ public static class LogRank
                 }
 
                 Array.Sort(keys, items);
-                accumulator.StartStratum();
+                accumulator.StartStratum(atRisk);
                 int pos = 0;
                 while (pos < keys.Length)
                 {
-                    Array.Clear(deaths);
-                    Array.Clear(exits);
+                    touched.Clear();
                     int end = pos;
                     while (end < keys.Length && keys[end] == keys[pos])
                     {
                         int g = items[end] >> 1;
+                        if (exits[g] == 0)
+                        {
+                            touched.Add(g);
+                        }
+
                         exits[g]++;
                         deaths[g] += items[end] & 1;
                         end++;
                     }
 
-                    accumulator.Step(atRisk, deaths);
-                    for (int g = 0; g < k; g++)
+                    accumulator.Step(touched, deaths, exits);
+                    foreach (int g in touched)
                     {
-                        atRisk[g] -= exits[g];
+                        deaths[g] = exits[g] = 0;
                     }
 
                     pos = end;
@@ -248,28 +268,33 @@ public static class LogRank
         var atRisk = new double[k];
         var deaths = new double[k];
         var exits = new double[k];
+        var touched = new List<int>();
         for (int g = 0; g < k; g++)
         {
             atRisk[g] = groupBins[g].Sum();
         }
 
-        accumulator.StartStratum();
+        accumulator.StartStratum(atRisk);
         for (int t = 0; t < width; t++)
         {
-            bool any = false;
+            touched.Clear();
             for (int g = 0; g < k; g++)
             {
-                deaths[g] = groupBins[g][(t << 1) | 1];
-                exits[g] = groupBins[g][t << 1] + deaths[g];
-                any |= exits[g] > 0;
+                int dead = groupBins[g][(t << 1) | 1], out_ = groupBins[g][t << 1] + dead;
+                if (out_ > 0)
+                {
+                    deaths[g] = dead;
+                    exits[g] = out_;
+                    touched.Add(g);
+                }
             }
 
-            if (any)
+            if (touched.Count > 0)
             {
-                accumulator.Step(atRisk, deaths);
-                for (int g = 0; g < k; g++)
+                accumulator.Step(touched, deaths, exits);
+                foreach (int g in touched)
                 {
-                    atRisk[g] -= exits[g];
+                    deaths[g] = exits[g] = 0;
                 }
             }
         }
@@ -286,12 +311,13 @@ public static class LogRank
         public int[] Counts { get; } = new int[k];
     }
 
-    /// <summary>survdiff's statistic: keep groups with expected &gt; 0, drop the first of them, solve.</summary>
+    /// <summary>survdiff's statistic: keep groups with expected &gt; 0, drop the first of them, solve. With fewer than
+    /// two such groups (df = 0, e.g. no event) the statistic is 0 and p = 1, as survdiff.</summary>
     private static LogRankResult<TGroup> Finish<TGroup>(TGroup[] levels, Sums sums) where TGroup : notnull
     {
         int k = levels.Length;
         var keep = Enumerable.Range(0, k).Where(g => sums.Expected[g] > 0).ToArray();
-        int df = keep.Length - 1;
+        int df = Math.Max(0, keep.Length - 1);
         double chi = 0;
         if (df > 0)
         {
@@ -306,58 +332,111 @@ public static class LogRank
             chi = double.NaN;   // singular variance: no information (R's survdiff stops with a Lapack error)
         }
 
-        double p = df > 0 && !double.IsNaN(chi) ? Numerics.Distributions.GammaTail(df / 2.0, chi / 2, upper: true) : double.NaN;
+        double p = df == 0 ? 1 : !double.IsNaN(chi) ? Numerics.Distributions.GammaTail(df / 2.0, chi / 2, upper: true) : double.NaN;
         var varRows = Enumerable.Range(0, k)
             .Select(r => Enumerable.Range(0, k).Select(c => sums.Variance[r, c]).ToImmutableArray()).ToImmutableArray();
         return new LogRankResult<TGroup>(chi, df, p, levels.ToImmutableArray(), sums.Observed.ToImmutableArray(),
             sums.Expected.ToImmutableArray(), varRows, sums.Counts.ToImmutableArray());
     }
 
-    /// <summary>O, E and V of the G-rho test, accumulated time by time (the pooled KM for the weight restarts per stratum).</summary>
+    /// <summary>O, E and V of the G-rho test, accumulated time by time (the pooled KM for the weight restarts per
+    /// stratum). Per-group terms are piecewise constant in the group's number at risk, so they are added lazily:
+    /// running sums over times (Σ w·d/n for E, Σ f/n for the diagonal of V, Σ f/n² for its outer-product part) are
+    /// applied to a group only when its number at risk changes. A time costs the groups that change there, each change
+    /// O(k); the whole walk is O(k · (group, time) changes) instead of O(k² · times).</summary>
     private sealed class Accumulator(double rho, Sums sums)
     {
         private readonly int k = sums.Observed.Length;
         private readonly double[] observed = sums.Observed;
         private readonly double[] expected = sums.Expected;
         private readonly double[,] variance = sums.Variance;
-        private double km = 1;
+        private readonly double[] atRisk = new double[sums.Observed.Length];
+        private readonly double[] lastE = new double[sums.Observed.Length];
+        private readonly double[] lastF = new double[sums.Observed.Length];
+        private readonly double[] lastW = new double[sums.Observed.Length];
+        private double km = 1, total, eCum, fCum, wCum;
 
-        public void StartStratum() => km = 1;
-
-        public void Step(double[] atRisk, double[] deaths)
+        public void StartStratum(double[] initial)
         {
-            double n = 0, d = 0;
+            km = 1;
+            total = 0;
             for (int g = 0; g < k; g++)
             {
-                n += atRisk[g];
+                atRisk[g] = initial[g];
+                total += initial[g];
+                lastE[g] = eCum;
+                lastF[g] = fCum;
+                lastW[g] = wCum;
+            }
+        }
+
+        public void Step(List<int> touched, double[] deaths, double[] exits)
+        {
+            double n = total, d = 0;
+            foreach (int g in touched)
+            {
                 d += deaths[g];
             }
 
-            if (d == 0)
+            if (d > 0)
             {
-                return;
-            }
-
-            double w = rho == 0 ? 1 : Math.Pow(km, rho);
-            for (int g = 0; g < k; g++)
-            {
-                observed[g] += w * deaths[g];
-                expected[g] += w * d * atRisk[g] / n;
-            }
-
-            if (n > 1)
-            {
-                double factor = w * w * d * (n - d) / (n - 1);
-                for (int g = 0; g < k; g++)
+                double w = rho == 0 ? 1 : Math.Pow(km, rho);
+                foreach (int g in touched)
                 {
-                    for (int h = 0; h < k; h++)
+                    observed[g] += w * deaths[g];
+                }
+
+                eCum += w * d / n;
+                if (n > 1)
+                {
+                    double f = w * w * d * (n - d) / (n - 1);
+                    fCum += f / n;
+                    wCum += f / (n * n);
+                }
+
+                km *= (n - d) / n;
+            }
+
+            foreach (int g in touched)
+            {
+                Flush(g);
+                atRisk[g] -= exits[g];
+                total -= exits[g];
+            }
+        }
+
+        /// <summary>Adds group g's pending terms (its number at risk was constant since its last change).</summary>
+        private void Flush(int g)
+        {
+            double ag = atRisk[g];
+            expected[g] += ag * (eCum - lastE[g]);
+            variance[g, g] += ag * (fCum - lastF[g]);
+            if (wCum != lastW[g])
+            {
+                for (int h = 0; h < k; h++)
+                {
+                    double ah = atRisk[h];
+                    if (ah == 0)
                     {
-                        variance[g, h] += factor * (atRisk[g] / n) * ((g == h ? 1 : 0) - (atRisk[h] / n));
+                        continue;
+                    }
+
+                    double since = wCum - Math.Max(lastW[g], lastW[h]);
+                    if (since > 0)
+                    {
+                        double term = ag * ah * since;
+                        variance[g, h] -= term;
+                        if (h != g)
+                        {
+                            variance[h, g] -= term;
+                        }
                     }
                 }
             }
 
-            km *= (n - d) / n;
+            lastE[g] = eCum;
+            lastF[g] = fCum;
+            lastW[g] = wCum;
         }
     }
 

@@ -66,7 +66,11 @@ public sealed class EventTableTests
         var delayed = KaplanMeier.Estimate([0.0], [2.0], [true]);
         Assert.NotNull(delayed);
         Assert.Throws<ArgumentNullException>(() => EventTable.Merge(null!, EventTable.FromRecords([1.0], [1])));
-        Assert.Equal("cause", Assert.Throws<ArgumentOutOfRangeException>(() => EventTable.FromRecords([1.0], [1]).EventsOf(2)).ParamName);
-        Assert.Equal("eventOfInterest", Assert.Throws<ArgumentException>(() => CumulativeIncidence.Estimate(EventTable.FromRecords([1.0], [1]), 2)).ParamName);
+        Assert.Equal("cause", Assert.Throws<ArgumentOutOfRangeException>(() => EventTable.FromRecords([1.0], [1]).EventsOf(0)).ParamName);
+        // A cause that never occurs has a defined all-zero column and an all-zero curve (issue 9).
+        Assert.Equal([0.0], EventTable.FromRecords([1.0], [1]).EventsOf(2).ToArray());
+        var none = CumulativeIncidence.Estimate(EventTable.FromRecords([1.0], [1]), 2);
+        Assert.Equal([0.0], none.Estimate.ToArray());
+        Assert.Equal([0.0], none.Variance.ToArray());
     }
 }

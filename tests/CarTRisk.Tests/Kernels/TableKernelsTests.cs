@@ -66,7 +66,7 @@ public sealed class TableKernelsTests
         var c = Enumerable.Range(0, n).Select(_ => rng.Next(0, 3)).ToArray();
         c[0] = 2;
         var counted = EventTable.FromRecords(t, c);
-        var sorted = EventTable.BySorting(t, c, default, 2, default);
+        var sorted = EventTable.BySorting(t, c, default, CauseCoding.Dense(2), default);
         Assert.Equal(sorted.Time.ToArray(), counted.Time.ToArray());
         Assert.Equal(sorted.AtRisk.ToArray(), counted.AtRisk.ToArray());
         Assert.Equal(sorted.Censored.ToArray(), counted.Censored.ToArray());

@@ -73,7 +73,12 @@ public sealed class BootstrapTests
         Assert.Throws<ArgumentNullException>(() => Bootstrap.Interval(t, null!));
         Assert.Equal("level", Assert.Throws<ArgumentOutOfRangeException>(() => Bootstrap.Interval(t, Risk365, 10, level: 0)).ParamName);
         // A statistic that cannot be estimated on most resamples is an error, not a silently thin interval.
+        Assert.Throws<InvalidOperationException>(() => Bootstrap.Interval(t, _ => double.NaN, 20));
+        // A resample without a case is scored (risk 0), not dropped: dropping it biased the interval upwards (issue 9).
         var rare = EventTable.FromCounts([1.0, 2.0], [1, 0], [0.2, 500]);   // P(no event drawn) = e^-0.2 = 82 %
-        Assert.Throws<InvalidOperationException>(() => Bootstrap.Interval(rare, x => CumulativeIncidence.Estimate(x, 1).At(5).Estimate, 200));
+        var b = Bootstrap.Interval(rare, x => CumulativeIncidence.Estimate(x, 1).At(5).Estimate, 200);
+        Assert.Equal(0, b.Failed);
+        Assert.Equal(0.0, b.Interval.Lower);
+        Assert.True(b.Replicates.Count(v => v == 0) > 140);
     }
 }
