@@ -146,31 +146,46 @@ public static class CrudeIncidence
             return 1;
         }
 
+        // The pmf rises up to floor(m) and falls from ceil(m) on, so the set {i on the far side : P(i) <= d} is a run
+        // at the end and its length is found by bisection: O(log n) probabilities instead of R's loop over n terms.
         if (x < m)
         {
-            // count i in [ceil(m), n] with P(i) <= d; these are the top y values, i.e. i > n - y
-            int y = 0;
-            for (int i = (int)Math.Ceiling(m); i <= n; i++)
+            // first i in [ceil(m), n] with P(i) <= d; y = n - i + 1 terms qualify
+            int lo = (int)Math.Ceiling(m), hi = n + 1;
+            while (lo < hi)
             {
-                if (Distributions.BinomialProbability(i, n, p) <= d)
+                int mid = lo + ((hi - lo) / 2);
+                if (Distributions.BinomialProbability(mid, n, p) <= d)
                 {
-                    y++;
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid + 1;
                 }
             }
 
+            int y = n - lo + 1;
             value = Distributions.BinomialCdf(x, n, p, upper: false) + Distributions.BinomialCdf(n - y, n, p, upper: true);
         }
         else
         {
-            int y = 0;
-            for (int i = 0; i <= (int)Math.Floor(m); i++)
+            // y = the number of i in [0, floor(m)] with P(i) <= d: the first i with P(i) > d
+            int lo = 0, hi = (int)Math.Floor(m) + 1;
+            while (lo < hi)
             {
-                if (Distributions.BinomialProbability(i, n, p) <= d)
+                int mid = lo + ((hi - lo) / 2);
+                if (Distributions.BinomialProbability(mid, n, p) > d)
                 {
-                    y++;
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid + 1;
                 }
             }
 
+            int y = lo;
             value = Distributions.BinomialCdf(y - 1, n, p, upper: false) + Distributions.BinomialCdf(x - 1, n, p, upper: true);
         }
 

@@ -43,11 +43,15 @@ public static class BinomialInterval
     {
         Validate(successes, trials, level);
         double alpha = (1 - level) / 2;
+        // Closed forms where a shape is 1: Beta(x, 1) has CDF u^x and Beta(1, b) has 1 − (1 − u)^b, so the four edge
+        // quantiles are exact powers (the iterative solve was 1-4 ulps off at x = n − 1).
         double lower = successes == 0 ? 0
             : successes == trials ? Math.Exp(Math.Log(alpha) / trials)
+            : successes == 1 ? -Numerics.Elementary.ExpM1(Numerics.Elementary.Log1P(-alpha) / trials)
             : Distributions.BetaQuantile(successes, trials - successes + 1, alpha, upper: false);
         double upper = successes == trials ? 1
             : successes == 0 ? -Numerics.Elementary.ExpM1(Math.Log(alpha) / trials)
+            : successes == trials - 1 ? Math.Exp(Numerics.Elementary.Log1P(-alpha) / trials)
             : Distributions.BetaQuantile(successes + 1, trials - successes, alpha, upper: true);
         return new ConfidenceInterval(lower, upper);
     }

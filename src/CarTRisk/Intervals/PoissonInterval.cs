@@ -23,7 +23,7 @@ public static class PoissonInterval
         Guard.Level(level);
         double alpha = (1 - level) / 2;
         double lower = count == 0 ? 0 : Distributions.GammaQuantile(count, alpha, upper: false);
-        double upper = count == 0 ? -Math.Log(alpha) : Distributions.GammaQuantile(count + 1, alpha, upper: true);
+        double upper = count == 0 ? -Math.Log(alpha) : Distributions.GammaQuantile(count + 1.0, alpha, upper: true);
         return new ConfidenceInterval(lower, upper);
     }
 }
