@@ -18,9 +18,17 @@ public sealed class Cohort
     /// <exception cref="ArgumentException">An id is empty or repeated, a date is before infusion, or a malignancy
     /// is after death; the message names the index and the patient.</exception>
     public Cohort(IEnumerable<CohortRecord> records)
+        : this(records, [], [], null)
+    {
+    }
+
+    internal Cohort(IEnumerable<CohortRecord> records, IReadOnlyList<string> ignoredColumns,
+        IReadOnlyList<CohortAdjustment> adjustments, IReadOnlyList<CohortRecord>? root)
     {
         ArgumentNullException.ThrowIfNull(records);
         var list = records.ToArray();
+        IgnoredColumns = ignoredColumns;
+        Adjustments = adjustments;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var durations = new double[list.Length];
         var causes = new int[list.Length];
@@ -45,6 +53,7 @@ public sealed class Cohort
         }
 
         Records = Array.AsReadOnly(list);
+        Root = root ?? Records;
         Durations = ImmutableCollectionsMarshal.AsImmutableArray(durations);
         Causes = ImmutableCollectionsMarshal.AsImmutableArray(causes);
         PersonDays = personDays;
@@ -52,6 +61,74 @@ public sealed class Cohort
 
     /// <summary>The patients, in input order.</summary>
     public IReadOnlyList<CohortRecord> Records { get; }
+
+    /// <summary>The records of the cohort this one was split from (itself when it was not), so codes derived from
+    /// labels (<see cref="CausesByMalignancyClass"/>) are the same in every subset.</summary>
+    internal IReadOnlyList<CohortRecord> Root { get; }
+
+    /// <summary>Columns of the file that were ignored (<see cref="CohortCsvOptions.AllowUnknownColumns"/>), in file
+    /// order; a misspelled column (<c>death_dt</c>) shows up here instead of vanishing.</summary>
+    public IReadOnlyList<string> IgnoredColumns { get; }
+
+    /// <summary>Every change made to a row because the caller opted into it
+    /// (<see cref="CohortCsvOptions.ExtendFollowUpToEvents"/>); empty otherwise.</summary>
+    public IReadOnlyList<CohortAdjustment> Adjustments { get; }
+
+    /// <summary>Age at infusion in years, (infusion − birth) days / 365.25; NaN without a birth date.</summary>
+    public ImmutableArray<double> AgeAtInfusion => Records
+        .Select(r => r.BirthDate is { } b ? (r.InfusionDate.DayNumber - b.DayNumber) / DaysPerYear : double.NaN)
+        .ToImmutableArray();
+
+    /// <summary>A column as a covariate in record order: <c>age</c> (= <see cref="AgeAtInfusion"/>), <c>sex</c>,
+    /// <c>product</c>, or a column declared in <see cref="CohortCsvOptions.Covariates"/>, numeric when every non-missing
+    /// value parses as an invariant double, else categorical.</summary>
+    /// <param name="name">The column name.</param>
+    /// <returns>The covariate; missing values are NaN or null.</returns>
+    /// <exception cref="ArgumentException">No record has the column and it is not one of the built-in ones.</exception>
+    public Covariate Covariate(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        switch (name)
+        {
+            case "age":
+                return CarTRisk.Covariate.Numeric(name, AgeAtInfusion.AsSpan());
+            case "sex":
+                return CarTRisk.Covariate.Categorical(name, Records.Select(r => r.Sex switch
+                {
+                    CarTRisk.Sex.Female => "female",
+                    CarTRisk.Sex.Male => "male",
+                    _ => null,
+                }).ToArray());
+            case "product":
+                return CarTRisk.Covariate.Categorical(name, Records.Select(r => r.Product).ToArray());
+        }
+
+        if (!Records.Any(r => r.Covariates.ContainsKey(name)) && !declared.Contains(name))
+        {
+            throw new ArgumentException($"no covariate column '{name}' (declare it in CohortCsvOptions.Covariates; built-in: age, sex, product).", nameof(name));
+        }
+
+        var text = Records.Select(r => r.Covariates.TryGetValue(name, out var v) ? v : null).ToArray();
+        var numbers = new double[text.Length];
+        bool numeric = true;
+        for (int i = 0; i < text.Length && numeric; i++)
+        {
+            numbers[i] = text[i] is null ? double.NaN
+                : double.TryParse(text[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) ? x
+                : double.NaN;
+            numeric = text[i] is null || !double.IsNaN(numbers[i]);
+        }
+
+        return numeric ? CarTRisk.Covariate.Numeric(name, numbers) : CarTRisk.Covariate.Categorical(name, text);
+    }
+
+    private HashSet<string> declared = new(StringComparer.Ordinal);
+
+    internal Cohort WithDeclaredCovariates(IEnumerable<string> names)
+    {
+        declared = new HashSet<string>(names, StringComparer.Ordinal);
+        return this;
+    }
 
     /// <summary>The number of patients.</summary>
     public int Count => Records.Count;
@@ -78,10 +155,29 @@ public sealed class Cohort
     public IReadOnlyList<KeyValuePair<string, Cohort>> GroupBy(Func<CohortRecord, string?> key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Records.GroupBy(r => key(r) ?? "(missing)", StringComparer.Ordinal)
+        var keys = Records.Select(r => (Record: r, Key: key(r))).ToArray();
+        if (keys.Any(k => k.Key is null) && keys.FirstOrDefault(k => k.Key == Missing) is { Record: not null } clash)
+        {
+            throw new ArgumentException($"patient '{clash.Record.PatientId}' has the key '{Missing}', which is the label of records without a key; rename it so the two groups are not merged.", nameof(key));
+        }
+
+        return keys.GroupBy(k => k.Key ?? Missing, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new KeyValuePair<string, Cohort>(g.Key, new Cohort(g)))
+            .Select(g => new KeyValuePair<string, Cohort>(g.Key, Subset(g.Select(k => k.Record))))
             .ToArray();
+    }
+
+    /// <summary>The label of records whose key is null.</summary>
+    public const string Missing = "(missing)";
+
+    private Cohort Subset(IEnumerable<CohortRecord> records)
+    {
+        var list = records.ToArray();
+        var ids = new HashSet<string>(list.Select(r => r.PatientId), StringComparer.Ordinal);
+        return new Cohort(list, IgnoredColumns, Adjustments.Where(a => ids.Contains(a.PatientId)).ToArray(), Root)
+        {
+            declared = declared,
+        };
     }
 
     /// <summary>The cohort split by <see cref="CohortRecord.Product"/>.</summary>
@@ -92,7 +188,8 @@ public sealed class Cohort
     /// Cause-specific codes for a split of malignancies by type (e.g. T-cell vs myeloid vs solid), for
     /// <c>CumulativeIncidence.Estimate</c>:
     /// malignancy class i (0-based, in ordinal order of <paramref name="classify"/>'s labels) becomes cause i + 1,
-    /// death without malignancy becomes cause (number of classes + 1), censoring stays 0.
+    /// death without malignancy becomes cause (number of classes + 1), censoring stays 0. The labels are those of the
+    /// whole cohort this one was split from (<see cref="GroupBy"/>), so a code means the same in every subset.
     /// </summary>
     /// <param name="classify">Maps a malignancy type (possibly null) to its class label.</param>
     /// <returns>The causes, one per record, and the labels (cause i + 1 = Labels[i]).</returns>
@@ -100,7 +197,7 @@ public sealed class Cohort
     public (ImmutableArray<int> Causes, ImmutableArray<string> Labels) CausesByMalignancyClass(Func<string?, string> classify)
     {
         ArgumentNullException.ThrowIfNull(classify);
-        var labels = Records.Where(r => r.Outcome == FollowUpOutcome.Malignancy)
+        var labels = Root.Where(r => r.Outcome == FollowUpOutcome.Malignancy)
             .Select(r => classify(r.MalignancyType)).Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal).ToImmutableArray();
         var causes = new int[Count];
@@ -109,7 +206,9 @@ public sealed class Cohort
             var r = Records[i];
             causes[i] = r.Outcome switch
             {
-                FollowUpOutcome.Malignancy => labels.IndexOf(classify(r.MalignancyType), StringComparer.Ordinal) + 1,
+                FollowUpOutcome.Malignancy => labels.IndexOf(classify(r.MalignancyType), StringComparer.Ordinal) is int at and >= 0
+                    ? at + 1
+                    : throw new InvalidOperationException($"classify gave patient '{r.PatientId}' a label it did not give in the first pass; it must be a pure function."),
                 FollowUpOutcome.Death => labels.Length + 1,
                 _ => 0,
             };
@@ -147,6 +246,101 @@ public sealed class Cohort
         {
             yield return ("malignancy_date", Iso(m2), $"malignancy_date is after death_date {Iso(d2)}");
         }
+
+        if (r.MalignancyDate is { } m3 && m3 > r.LastFollowUpDate)
+        {
+            yield return ("malignancy_date", Iso(m3), $"malignancy_date is after last_followup_date {Iso(r.LastFollowUpDate)}, the last day the patient was known alive and observed (CohortCsvOptions.ExtendFollowUpToEvents accepts it and lists the change)");
+        }
+
+        if (!Enum.IsDefined(r.Transgene))
+        {
+            yield return ("transgene", ((int)r.Transgene).ToString(System.Globalization.CultureInfo.InvariantCulture), "transgene is not a defined TransgeneStatus");
+        }
+        else if (r.Transgene != TransgeneStatus.NotTested && r.MalignancyDate is null)
+        {
+            yield return ("transgene", r.Transgene == TransgeneStatus.Positive ? "positive" : "negative", "transgene is a test of the malignancy, but the row has no malignancy_date");
+        }
+
+        if (r.MalignancyType is not null && r.MalignancyDate is null)
+        {
+            yield return ("malignancy_type", r.MalignancyType, "malignancy_type is given but the row has no malignancy_date");
+        }
+
+        if (r.Sex is { } sex && !Enum.IsDefined(sex))
+        {
+            yield return ("sex", ((int)sex).ToString(System.Globalization.CultureInfo.InvariantCulture), "sex is not a defined Sex");
+        }
+
+        if (r.BirthDate is { } birth && birth > r.InfusionDate)
+        {
+            yield return ("birth_date", Iso(birth), $"birth_date is after infusion_date {infusion}");
+        }
+
+        foreach (var (column, date) in new[] { ("last_followup_date", (DateOnly?)r.LastFollowUpDate), ("malignancy_date", r.MalignancyDate), ("death_date", r.DeathDate) })
+        {
+            if (date is { } dd && dd.DayNumber - r.InfusionDate.DayNumber > MaxFollowUpDays)
+            {
+                yield return (column, Iso(dd), $"{column} is more than 120 years after infusion_date {infusion}: implausible follow-up");
+            }
+        }
+
+        foreach (var (column, value) in new[] { ("patient_id", r.PatientId), ("product", r.Product), ("malignancy_type", r.MalignancyType) })
+        {
+            if (value is not null && TextProblem(value) is { } problem)
+            {
+                yield return (column, value, $"{column} {problem}");
+            }
+        }
+
+        foreach (var (column, value) in r.Covariates ?? new Dictionary<string, string>())
+        {
+            string? why = value is null ? "is null" : TextProblem(value);
+            if (why is not null)
+            {
+                yield return (column, value ?? "", $"{column} {why}");
+            }
+        }
+    }
+
+    /// <summary>The longest plausible follow-up: 120 years of 365.25 days.</summary>
+    internal const int MaxFollowUpDays = 43_830;
+
+    /// <summary>Why a text value is invalid, or null: control or format characters (NUL, tab, newline, U+200B...),
+    /// U+FFFD (bytes that were not UTF-8), unpaired surrogates, or leading/trailing white space.</summary>
+    internal static string? TextProblem(string value)
+    {
+        if (value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])))
+        {
+            return "has leading or trailing white space";
+        }
+
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (c == '\uFFFD')
+            {
+                return $"holds bytes that are not UTF-8 (U+FFFD at character {i + 1})";
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c))
+            {
+                return $"holds an unpaired surrogate at character {i + 1}";
+            }
+
+            var category = char.GetUnicodeCategory(c);
+            if (category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"holds the control or format character U+{(int)c:X4} at character {i + 1}");
+            }
+        }
+
+        return null;
     }
 
     internal static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

@@ -18,34 +18,49 @@ public sealed record CohortRowError(int Line, string Column, string Value, strin
             : string.Create(CultureInfo.InvariantCulture, $"line {Line}, column {Column}, value '{Value}': {Message}");
 }
 
-/// <summary>A cohort CSV file that breaks the rules of the cohort schema. Lists every bad row, not just the first.</summary>
+/// <summary>A cohort CSV file that breaks the rules of the cohort schema. Lists every bad row (the first
+/// <see cref="CohortCsv.MaxErrorsKept"/> in full, then a count), not just the first.</summary>
 public sealed class CohortFormatException : FormatException
 {
     /// <summary>Creates the exception.</summary>
-    /// <param name="errors">Every problem found, in file order.</param>
+    /// <param name="errors">The problems kept, in file order.</param>
     /// <param name="source">The file name or "&lt;reader&gt;".</param>
     /// <param name="innerException">The first CsvHelper exception met, if any.</param>
     public CohortFormatException(IReadOnlyList<CohortRowError> errors, string source, Exception? innerException = null)
-        : base(Describe(errors, source), innerException)
+        : this(errors, errors?.Count ?? 0, source, innerException)
     {
-        Errors = errors;
     }
 
-    /// <summary>Every problem found, in file order.</summary>
+    /// <summary>Creates the exception with a total that may exceed the problems kept.</summary>
+    /// <param name="errors">The problems kept, in file order.</param>
+    /// <param name="totalErrors">How many problems were found in all.</param>
+    /// <param name="source">The file name or "&lt;reader&gt;".</param>
+    /// <param name="innerException">The first CsvHelper exception met, if any.</param>
+    public CohortFormatException(IReadOnlyList<CohortRowError> errors, long totalErrors, string source, Exception? innerException = null)
+        : base(Describe(errors ?? [], totalErrors, source), innerException)
+    {
+        Errors = errors ?? [];
+        TotalErrors = totalErrors;
+    }
+
+    /// <summary>The problems kept (at most <see cref="CohortCsv.MaxErrorsKept"/>), in file order.</summary>
     public IReadOnlyList<CohortRowError> Errors { get; }
 
-    private static string Describe(IReadOnlyList<CohortRowError> errors, string source)
+    /// <summary>How many problems were found in all (more than <see cref="Errors"/> holds when the cap was reached).</summary>
+    public long TotalErrors { get; }
+
+    private static string Describe(IReadOnlyList<CohortRowError> errors, long total, string source)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{source}: {errors.Count} problem(s) in the cohort CSV:");
+        sb.Append(CultureInfo.InvariantCulture, $"{source}: {total} problem(s) in the cohort CSV:");
         foreach (var e in errors.Take(50))
         {
             sb.Append("\n  ").Append(e);
         }
 
-        if (errors.Count > 50)
+        if (total > 50)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\n  ... and {errors.Count - 50} more (see Errors).");
+            sb.Append(CultureInfo.InvariantCulture, $"\n  ... and {total - 50} more ({errors.Count} kept in Errors).");
         }
 
         return sb.ToString();
@@ -55,14 +70,31 @@ public sealed class CohortFormatException : FormatException
 /// <summary>Options for <see cref="CohortCsv"/>.</summary>
 public sealed record CohortCsvOptions
 {
-    /// <summary>The defaults: unknown columns are an error.</summary>
+    /// <summary>The defaults: unknown columns are an error, no follow-up is extended, no covariates, and the missing
+    /// markers "" and "NA".</summary>
     public static CohortCsvOptions Default { get; } = new();
 
-    /// <summary>Whether columns outside the cohort schema are ignored instead of reported.</summary>
+    /// <summary>Whether columns outside the schema (and not declared in <see cref="Covariates"/>) are ignored instead of
+    /// reported; they are listed in <see cref="Cohort.IgnoredColumns"/>. Header names always match exactly (ordinal,
+    /// case-sensitive): <c>Death_Date</c> is not <c>death_date</c>.</summary>
     public bool AllowUnknownColumns { get; init; }
+
+    /// <summary>Whether a malignancy after the last follow-up date is accepted: the last follow-up date is moved to the
+    /// latest event date of the row and the change listed in <see cref="Cohort.Adjustments"/>. Off by default: such a
+    /// row is invalid ("last_followup_date is the last day the patient was known alive and observed").</summary>
+    public bool ExtendFollowUpToEvents { get; init; }
+
+    /// <summary>Extra columns read as covariates (numeric when every non-missing value parses as an invariant double,
+    /// else categorical); each must be in the header.</summary>
+    public IReadOnlyList<string> Covariates { get; init; } = [];
+
+    /// <summary>Field values that mean "missing" in every column, matched exactly (case-sensitive): by default the
+    /// empty field and <c>NA</c> (what R's <c>write.csv</c> writes for a missing date). A missing required value is an
+    /// error; nothing else is ever guessed.</summary>
+    public IReadOnlyList<string> MissingValues { get; init; } = ["", "NA"];
 }
 
-/// <summary>Reads cohort CSV files (see API.md, Cohorts) all-or-nothing.</summary>
+/// <summary>Reads cohort CSV files (docs/cohort-schema.md) all-or-nothing.</summary>
 /// <example>
 /// <code>
 /// Cohort cohort = CohortCsv.Read("samples/data/example-cohort.csv");
@@ -72,15 +104,28 @@ public static class CohortCsv
 {
     internal const string PatientId = "patient_id", Product = "product", InfusionDate = "infusion_date",
         LastFollowUpDate = "last_followup_date", MalignancyDate = "malignancy_date", MalignancyType = "malignancy_type",
-        DeathDate = "death_date", Transgene = "transgene";
+        DeathDate = "death_date", Transgene = "transgene", BirthDate = "birth_date", SexColumn = "sex";
+
+    /// <summary>The most problems kept in <see cref="CohortFormatException.Errors"/>; the rest are counted.</summary>
+    public const int MaxErrorsKept = 1000;
+
+    /// <summary>The longest value quoted in an error; longer ones are cut and marked.</summary>
+    public const int MaxReportedValueLength = 200;
+
+    /// <summary>The longest field accepted (characters); no value of the schema comes near it.</summary>
+    public const int MaxFieldLength = 10_000;
+
+    /// <summary>The longest record accepted, in bytes of UTF-8 (1 MiB): a file of NUL bytes or an unclosed quote stops
+    /// there with a <see cref="CohortFormatException"/> instead of filling memory.</summary>
+    public const int MaxRecordBytes = 1 << 20;
 
     private static readonly string[] Required = [PatientId, InfusionDate, LastFollowUpDate];
 
     private static readonly string[] Known =
-        [PatientId, Product, InfusionDate, LastFollowUpDate, MalignancyDate, MalignancyType, DeathDate, Transgene];
+        [PatientId, Product, InfusionDate, LastFollowUpDate, MalignancyDate, MalignancyType, DeathDate, Transgene, BirthDate, SexColumn];
 
     // CsvHelper's defaults accept short rows, extra fields and bad quoting silently: all three throw here.
-    private static readonly CsvReaderOptions Strict = CsvReaderOptions.For<CohortRow>() with
+    private static readonly CsvReaderOptions Strict = CsvReaderOptions.Default with
     {
         Separator = ',',
         HasHeader = true,
@@ -90,6 +135,7 @@ public static class CohortCsv
         TrackLineNumbers = true,
         TrimWhitespace = false,
         PoolStrings = true,
+        MaxRecordSize = MaxRecordBytes,
         FormatProvider = CultureInfo.InvariantCulture,
     };
 
@@ -98,7 +144,8 @@ public static class CohortCsv
     /// <returns>The cohort.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="CohortFormatException">Any row breaks the schema; every bad row is listed.</exception>
-    /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>, or
+    /// <see cref="UnauthorizedAccessException"/> for a directory, whose message says "is a directory").</exception>
     public static Cohort Read(string path) => Read(path, CohortCsvOptions.Default);
 
     /// <inheritdoc cref="Read(string)"/>
@@ -108,6 +155,11 @@ public static class CohortCsv
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"Cohort file '{path}' is a directory, not a CSV file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Cohort file '{path}' does not exist.", path);
@@ -135,23 +187,50 @@ public static class CohortCsv
         return Load(csv, "<reader>", options);
     }
 
+    /// <summary>The kept errors (capped) and the total.</summary>
+    private sealed class ErrorLog
+    {
+        public List<CohortRowError> Kept { get; } = [];
+
+        public long Total { get; private set; }
+
+        public Exception? FirstInner { get; set; }
+
+        public void Add(int line, string column, string value, string message)
+        {
+            Total++;
+            if (Kept.Count < MaxErrorsKept)
+            {
+                Kept.Add(new CohortRowError(line, column, Clip(value), message));
+            }
+        }
+    }
+
+    /// <summary>A value as quoted in an error: at most <see cref="MaxReportedValueLength"/> characters.</summary>
+    internal static string Clip(string value) =>
+        value.Length <= MaxReportedValueLength
+            ? value
+            : string.Create(CultureInfo.InvariantCulture, $"{value.AsSpan(0, MaxReportedValueLength)}... (truncated; {value.Length} characters)");
+
     private static Cohort Load(CsvReader csv, string source, CohortCsvOptions options)
     {
-        var errors = new List<CohortRowError>();
-        Exception? firstInner = null;
-        var headers = ReadHeader(csv, errors, options, ref firstInner);
-        if (headers is null || errors.Count > 0)
+        var errors = new ErrorLog();
+        var covariates = (options.Covariates ?? []).ToArray();
+        var missing = new HashSet<string>(options.MissingValues ?? [""], StringComparer.Ordinal);
+        var columns = ReadHeader(csv, errors, options, covariates, out var ignored);
+        if (columns is null || errors.Total > 0)
         {
-            throw new CohortFormatException(errors, source, firstInner);
+            throw new CohortFormatException(errors.Kept, errors.Total, source, errors.FirstInner);
         }
 
-        var mapper = CsvRecordMapper.Create<CohortRow>(csv);
         var records = new List<CohortRecord>();
+        var adjustments = new List<CohortAdjustment>();
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        int lastFailedLine = -1;
         while (true)
         {
-            CohortRow row;
             int line;
+            string?[] fields;
             try
             {
                 if (!csv.Read())
@@ -160,16 +239,28 @@ public static class CohortCsv
                 }
 
                 line = (int)csv.LineNumber;
-                row = csv.GetRecord(mapper);
+                fields = ReadFields(csv, columns, line, errors, missing, out bool ok);
+                if (!ok)
+                {
+                    continue;
+                }
             }
             catch (CsvFormatException e)
             {
-                firstInner ??= e;
-                errors.Add(new CohortRowError((int)e.LineNumber, e.Member ?? "", "", e.Message));
+                errors.FirstInner ??= e;
+                int at = (int)e.LineNumber;
+                errors.Add(at, e.Member ?? "", "", Clip(e.Message));
+                if (at == lastFailedLine || e.Message.Contains("MaxRecordSize", StringComparison.Ordinal) || e.Message.Contains("larger than", StringComparison.Ordinal))
+                {
+                    errors.Add(at, "", "", $"reading stopped: a record is malformed beyond recovery or longer than {MaxRecordBytes} bytes");
+                    break;
+                }
+
+                lastFailedLine = at;
                 continue;
             }
 
-            var record = Convert(row, line, errors);
+            var record = Convert(fields, columns, covariates, line, errors, options, adjustments);
             if (record is null)
             {
                 continue;
@@ -177,25 +268,81 @@ public static class CohortCsv
 
             if (!firstLine.TryAdd(record.PatientId, line))
             {
-                errors.Add(new CohortRowError(line, PatientId, record.PatientId,
-                    $"patient_id repeats line {firstLine[record.PatientId]}"));
+                errors.Add(line, PatientId, record.PatientId, $"patient_id repeats line {firstLine[record.PatientId]}");
                 continue;
             }
 
             records.Add(record);
         }
 
-        if (errors.Count > 0)
+        if (errors.Total > 0)
         {
-            throw new CohortFormatException(errors, source, firstInner);
+            throw new CohortFormatException(errors.Kept, errors.Total, source, errors.FirstInner);
         }
 
-        return new Cohort(records);
+        return new Cohort(records, ignored, adjustments, null).WithDeclaredCovariates(covariates);
     }
 
-    private static List<string>? ReadHeader(CsvReader csv, List<CohortRowError> errors, CohortCsvOptions options,
-        ref Exception? inner)
+    /// <summary>The fields of the known and covariate columns by name; null for a missing value. Reports fields that
+    /// are too long or hold forbidden characters.</summary>
+    private static string?[] ReadFields(CsvReader csv, Dictionary<string, int> columns, int line, ErrorLog errors,
+        HashSet<string> missing, out bool ok)
     {
+        ok = true;
+        var fields = new string?[columns.Count];   // in the dictionary's (insertion) order, as Convert reads them
+        int slot = 0;
+        foreach (var (name, index) in columns)
+        {
+            string value = csv.GetString(index);
+            if (value.Length > MaxFieldLength)
+            {
+                errors.Add(line, name, value, $"{name} is {value.Length} characters long; fields are limited to {MaxFieldLength}");
+                ok = false;
+            }
+            else if (!missing.Contains(value) && Cohort.TextProblem(value) is { } problem)
+            {
+                errors.Add(line, name, Printable(value), $"{name} {problem}");
+                ok = false;
+            }
+            else
+            {
+                fields[slot] = missing.Contains(value) ? null : value;
+            }
+
+            slot++;
+        }
+
+        return fields;
+    }
+
+    /// <summary>A value with control characters shown as \uXXXX, so an error message cannot forge lines.</summary>
+    internal static string Printable(string value)
+    {
+        var sb = new StringBuilder(Math.Min(value.Length, MaxReportedValueLength + 8));
+        foreach (char c in value.AsSpan(0, Math.Min(value.Length, MaxReportedValueLength)))
+        {
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        if (value.Length > MaxReportedValueLength)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"... (truncated; {value.Length} characters)");
+        }
+
+        return sb.ToString();
+    }
+
+    private static Dictionary<string, int>? ReadHeader(CsvReader csv, ErrorLog errors, CohortCsvOptions options,
+        string[] covariates, out List<string> ignored)
+    {
+        ignored = [];
         IReadOnlyList<string>? headers;
         try
         {
@@ -203,60 +350,90 @@ public static class CohortCsv
         }
         catch (CsvFormatException e)
         {
-            inner = e;
-            errors.Add(new CohortRowError(1, "", "", "the header row is malformed: " + e.Message));
+            errors.FirstInner = e;
+            errors.Add(1, "", "", "the header row is malformed: " + Clip(e.Message));
             return null;
         }
 
         if (headers is null || headers.Count == 0 || (headers.Count == 1 && headers[0].Length == 0))
         {
-            errors.Add(new CohortRowError(1, "", "", "the file is empty; a header row with patient_id, infusion_date and last_followup_date is required"));
+            errors.Add(1, "", "", "the file is empty; a header row with patient_id, infusion_date and last_followup_date is required");
             return null;
         }
 
-        var list = headers.ToList();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var h in list)
+        foreach (var c in covariates)
         {
-            if (!seen.Add(h))
+            if (Known.Contains(c, StringComparer.Ordinal))
             {
-                errors.Add(new CohortRowError(1, h, h, $"column '{h}' appears more than once in the header"));
-            }
-            else if (!options.AllowUnknownColumns && !Known.Contains(h, StringComparer.Ordinal))
-            {
-                errors.Add(new CohortRowError(1, h, h,
-                    $"unknown column '{h}'; the cohort schema has {string.Join(", ", Known)} (CohortCsvOptions.AllowUnknownColumns ignores others)"));
+                errors.Add(1, c, c, $"covariate '{c}' is a column of the cohort schema; declare only extra columns");
             }
         }
 
-        foreach (var required in Required)
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < headers.Count; i++)
         {
-            if (!seen.Contains(required))
+            string h = headers[i];
+            if (Cohort.TextProblem(h) is { } problem)
             {
-                errors.Add(new CohortRowError(1, required, "", $"the header lacks the required column '{required}'"));
+                errors.Add(1, Printable(h), Printable(h), $"header name {problem}");
+            }
+            else if (columns.ContainsKey(h) || ignored.Contains(h, StringComparer.Ordinal))
+            {
+                errors.Add(1, h, h, $"column '{h}' appears more than once in the header");
+            }
+            else if (Known.Contains(h, StringComparer.Ordinal) || covariates.Contains(h, StringComparer.Ordinal))
+            {
+                columns.Add(h, i);
+            }
+            else if (options.AllowUnknownColumns)
+            {
+                ignored.Add(h);
+            }
+            else
+            {
+                string? near = Known.Concat(covariates).FirstOrDefault(k => string.Equals(k, h.Trim(), StringComparison.OrdinalIgnoreCase));
+                errors.Add(1, Printable(h), Printable(h),
+                    $"unknown column '{Printable(h)}'{(near is null ? "" : $" (did you mean '{near}'? names match exactly)")}; the cohort schema has {string.Join(", ", Known)} (CohortCsvOptions.Covariates declares extra columns, AllowUnknownColumns ignores and lists others)");
             }
         }
 
-        return list;
+        foreach (var required in Required.Concat(covariates))
+        {
+            if (!columns.ContainsKey(required) && !errors.Kept.Any(e => e.Column == required))
+            {
+                errors.Add(1, required, "", $"the header lacks the {(Required.Contains(required) ? "required" : "declared covariate")} column '{required}'");
+            }
+        }
+
+        return columns;
     }
 
-    private static CohortRecord? Convert(CohortRow row, int line, List<CohortRowError> errors)
+    private static CohortRecord? Convert(string?[] fields, Dictionary<string, int> columns, string[] covariates, int line,
+        ErrorLog errors, CohortCsvOptions options, List<CohortAdjustment> adjustments)
     {
-        int before = errors.Count;
-        string id = row.PatientId ?? "";
-        if (id.Length == 0)
+        long before = errors.Total;
+        var names = columns.Keys.ToArray();
+        string? Get(string name)
         {
-            errors.Add(new CohortRowError(line, PatientId, "", "patient_id is missing or empty"));
+            int slot = Array.IndexOf(names, name);
+            return slot < 0 ? null : fields[slot];
         }
 
-        var infusion = RequiredDate(row.InfusionDate, InfusionDate, line, errors);
-        var lastFollowUp = RequiredDate(row.LastFollowUpDate, LastFollowUpDate, line, errors);
-        var malignancy = OptionalDate(row.MalignancyDate, MalignancyDate, line, errors);
-        var death = OptionalDate(row.DeathDate, DeathDate, line, errors);
-        var transgene = TransgeneStatus.NotTested;
-        switch (row.Transgene ?? "")
+        string id = Get(PatientId) ?? "";
+        if (id.Length == 0)
         {
-            case "":
+            errors.Add(line, PatientId, "", "patient_id is missing or empty");
+        }
+
+        var infusion = RequiredDate(Get(InfusionDate), InfusionDate, line, errors);
+        var lastFollowUp = RequiredDate(Get(LastFollowUpDate), LastFollowUpDate, line, errors);
+        var malignancy = OptionalDate(Get(MalignancyDate), MalignancyDate, line, errors);
+        var death = OptionalDate(Get(DeathDate), DeathDate, line, errors);
+        var birth = OptionalDate(Get(BirthDate), BirthDate, line, errors);
+        var transgene = TransgeneStatus.NotTested;
+        switch (Get(Transgene))
+        {
+            case null:
             case "not_tested":
                 break;
             case "positive":
@@ -265,63 +442,96 @@ public static class CohortCsv
             case "negative":
                 transgene = TransgeneStatus.Negative;
                 break;
-            default:
-                errors.Add(new CohortRowError(line, Transgene, row.Transgene ?? "",
-                    "transgene must be positive, negative, not_tested or empty"));
+            case var other:
+                errors.Add(line, Transgene, other, "transgene must be positive, negative, not_tested or empty");
                 break;
         }
 
-        if (errors.Count > before || infusion is null || lastFollowUp is null)
+        Sex? sex = null;
+        switch (Get(SexColumn))
+        {
+            case null:
+                break;
+            case "female":
+                sex = CarTRisk.Sex.Female;
+                break;
+            case "male":
+                sex = CarTRisk.Sex.Male;
+                break;
+            case var other:
+                errors.Add(line, SexColumn, other, "sex must be female, male or empty (unknown)");
+                break;
+        }
+
+        if (errors.Total > before || infusion is null || lastFollowUp is null)
         {
             return null;
         }
 
-        var record = new CohortRecord(id, Empty(row.Product), infusion.Value, lastFollowUp.Value, malignancy,
-            Empty(row.MalignancyType), death, transgene);
-        foreach (var (column, value, message) in Cohort.Problems(record))
+        var covariateValues = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in covariates)
         {
-            errors.Add(new CohortRowError(line, column, value, message));
+            if (Get(c) is { } v)
+            {
+                covariateValues[c] = v;
+            }
         }
 
-        return errors.Count > before ? null : record;
+        var last = lastFollowUp.Value;
+        if (options.ExtendFollowUpToEvents && malignancy is { } m && m > last)
+        {
+            var latest = death is { } d && d > m ? d : m;
+            adjustments.Add(new CohortAdjustment(line, id, LastFollowUpDate, Cohort.Iso(last), Cohort.Iso(latest),
+                "malignancy_date after last_followup_date; follow-up extended to the latest event (ExtendFollowUpToEvents)"));
+            last = latest;
+        }
+
+        var record = new CohortRecord(id, Get(Product), infusion.Value, last, malignancy, Get(MalignancyType), death, transgene)
+        {
+            BirthDate = birth,
+            Sex = sex,
+            Covariates = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(covariateValues),
+        };
+        foreach (var (column, value, message) in Cohort.Problems(record))
+        {
+            errors.Add(line, column, value, message);
+        }
+
+        if (errors.Total > before)
+        {
+            if (adjustments.Count > 0 && adjustments[^1].Line == line)
+            {
+                adjustments.RemoveAt(adjustments.Count - 1);
+            }
+
+            return null;
+        }
+
+        return record;
     }
 
-    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
-    private static DateOnly? RequiredDate(string? text, string column, int line, List<CohortRowError> errors)
+    private static DateOnly? RequiredDate(string? text, string column, int line, ErrorLog errors)
     {
-        if (string.IsNullOrEmpty(text))
+        if (text is null)
         {
-            errors.Add(new CohortRowError(line, column, "", $"{column} is missing or empty"));
+            errors.Add(line, column, "", $"{column} is missing or empty");
             return null;
         }
 
         return ParseDate(text, column, line, errors);
     }
 
-    private static DateOnly? OptionalDate(string? text, string column, int line, List<CohortRowError> errors) =>
-        string.IsNullOrEmpty(text) ? null : ParseDate(text, column, line, errors);
+    private static DateOnly? OptionalDate(string? text, string column, int line, ErrorLog errors) =>
+        text is null ? null : ParseDate(text, column, line, errors);
 
-    private static DateOnly? ParseDate(string text, string column, int line, List<CohortRowError> errors)
+    private static DateOnly? ParseDate(string text, string column, int line, ErrorLog errors)
     {
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             return date;
         }
 
-        errors.Add(new CohortRowError(line, column, text, $"{column} is not a date of the form yyyy-MM-dd"));
+        errors.Add(line, column, text, $"{column} is not a date of the form yyyy-MM-dd");
         return null;
     }
 }
-
-/// <summary>The raw fields of one cohort CSV row; every field is read as text and checked by <see cref="CohortCsv"/>.</summary>
-[CsvRecord]
-internal sealed partial record CohortRow(
-    [CsvColumn(CohortCsv.PatientId, Optional = true)] string? PatientId,
-    [CsvColumn(CohortCsv.Product, Optional = true)] string? Product,
-    [CsvColumn(CohortCsv.InfusionDate, Optional = true)] string? InfusionDate,
-    [CsvColumn(CohortCsv.LastFollowUpDate, Optional = true)] string? LastFollowUpDate,
-    [CsvColumn(CohortCsv.MalignancyDate, Optional = true)] string? MalignancyDate,
-    [CsvColumn(CohortCsv.MalignancyType, Optional = true)] string? MalignancyType,
-    [CsvColumn(CohortCsv.DeathDate, Optional = true)] string? DeathDate,
-    [CsvColumn(CohortCsv.Transgene, Optional = true)] string? Transgene);

@@ -13,6 +13,31 @@ public enum TransgeneStatus
     Negative,
 }
 
+/// <summary>Sex as recorded in the cohort CSV (<c>female</c>, <c>male</c>; empty = unknown).</summary>
+public enum Sex
+{
+    /// <summary>CSV <c>female</c>.</summary>
+    Female,
+
+    /// <summary>CSV <c>male</c>.</summary>
+    Male,
+}
+
+/// <summary>A change the reader made to a row because the caller opted into it
+/// (<see cref="CohortCsvOptions.ExtendFollowUpToEvents"/>).</summary>
+/// <param name="Line">The CSV line (1-based, as an editor shows it); 0 for records not read from a file.</param>
+/// <param name="PatientId">The patient.</param>
+/// <param name="Column">The column changed.</param>
+/// <param name="From">The value in the file.</param>
+/// <param name="To">The value used.</param>
+/// <param name="Reason">Why.</param>
+public sealed record CohortAdjustment(int Line, string PatientId, string Column, string From, string To, string Reason)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {Line}, patient {PatientId}: {Column} {From} -> {To} ({Reason})");
+}
+
 /// <summary>The end of follow-up for the second-malignancy analyses.</summary>
 public enum FollowUpOutcome
 {
@@ -45,6 +70,19 @@ public sealed record CohortRecord(
     DateOnly? DeathDate,
     TransgeneStatus Transgene)
 {
+    private static readonly IReadOnlyDictionary<string, string> NoCovariates =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+
+    /// <summary>Date of birth, if known (CSV <c>birth_date</c>).</summary>
+    public DateOnly? BirthDate { get; init; }
+
+    /// <summary>Sex, if known (CSV <c>sex</c>).</summary>
+    public Sex? Sex { get; init; }
+
+    /// <summary>The user covariates declared in <see cref="CohortCsvOptions.Covariates"/>, by column name, as text;
+    /// a missing value has no entry.</summary>
+    public IReadOnlyDictionary<string, string> Covariates { get; init; } = NoCovariates;
+
     /// <summary>How follow-up ended: a malignancy (cause 1) if diagnosed, else death (cause 2), else censored (0).
     /// A malignancy ends the analysis even when the patient was followed (or died) later.</summary>
     public FollowUpOutcome Outcome =>
@@ -52,27 +90,11 @@ public sealed record CohortRecord(
         : DeathDate is not null ? FollowUpOutcome.Death
         : FollowUpOutcome.Censored;
 
-    /// <summary>The analysis end date: the first of malignancy, death and last follow-up (API.md). When a
-    /// registry records a death or diagnosis after the last follow-up visit, the earlier visit date is used, as the
-    /// contract says; the <see cref="Outcome"/> is still the event.</summary>
-    public DateOnly EndDate
-    {
-        get
-        {
-            var end = LastFollowUpDate;
-            if (DeathDate is { } death && death < end)
-            {
-                end = death;
-            }
-
-            if (MalignancyDate is { } malignancy && malignancy < end)
-            {
-                end = malignancy;
-            }
-
-            return end;
-        }
-    }
+    /// <summary>The analysis end date (docs/cohort-schema.md, revised rules): the malignancy date if there is one
+    /// (cause 1); else the death date if there is one (cause 2; a death after the last follow-up date is valid: follow-up
+    /// ends at death); else the last follow-up date (cause 0). A malignancy after the last follow-up is invalid unless
+    /// the reader was told to extend follow-up, which it then lists in <see cref="Cohort.Adjustments"/>.</summary>
+    public DateOnly EndDate => MalignancyDate ?? DeathDate ?? LastFollowUpDate;
 
     /// <summary>Days from infusion to <see cref="EndDate"/>: the analysis time.</summary>
     public int DurationDays => EndDate.DayNumber - InfusionDate.DayNumber;

@@ -174,7 +174,8 @@ public static class SafetySummary
         var onsetDays = cohort.Records.Where(r => r.Outcome == FollowUpOutcome.Malignancy).Select(r => (double)r.DurationDays).Order().ToArray();
         var onset = new OnsetSummary(cases, SampleQuantile.Type7(onsetDays, 0.5), SampleQuantile.Type7(onsetDays, 0.25),
             SampleQuantile.Type7(onsetDays, 0.75), onsetDays.Length > 0 ? onsetDays[0] : null, onsetDays.Length > 0 ? onsetDays[^1] : null,
-            cases > 0 ? CrudeIncidence.Proportion(onsetDays.Count(d => d <= 365), cases, level: level) : null, onsetDays);
+            cases > 0 ? CrudeIncidence.Proportion(onsetDays.Count(d => d <= 365), cases, level: level) : null,
+            System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(onsetDays));   // read-only: not castable to double[]
         int tested = cohort.Records.Count(r => r.Transgene != TransgeneStatus.NotTested);
         int positive = cohort.Records.Count(r => r.Transgene == TransgeneStatus.Positive);
         var transgene = tested > 0 ? CrudeIncidence.Proportion(positive, tested, level: level) : null;
