@@ -12,6 +12,9 @@ namespace CarTRisk;
 /// </remarks>
 internal static class InfinitesimalJackknife
 {
+    /// <summary>64 ulps of 1: the relative size below which a variance built by cancellation is rounding noise.</summary>
+    private const double RoundingFloor = 64 * 2.220446049250313e-16;
+
     /// <summary>Standard errors by state: [0] event-free, [c] cause c; one value per table row.</summary>
     public static double[][] StdErr(EventTable table, double[] eventFree, double[][] cif)
     {
@@ -91,7 +94,18 @@ internal static class InfinitesimalJackknife
             for (int c = 1; c <= k; c++)
             {
                 double f = cif[c][j];
-                result[c][j] = (stillAtRisk * commonF[c][j] * commonF[c][j]) + sumAA[c] + (2 * f * sumAB[c]) + (f * f * sumBB[c]);
+                double common = stillAtRisk * commonF[c][j] * commonF[c][j];
+                double value = common + sumAA[c] + (2 * f * sumAB[c]) + (f * f * sumBB[c]);
+                // The running-sum form Σ(α + βF)² = Σα² + 2FΣαβ + F²Σβ² cancels: a true 0 (every subject with the same
+                // cause) comes out as ~1e-17. A value below the rounding floor of its terms is 0 to working precision.
+                double magnitude = common + sumAA[c] + Math.Abs(2 * f * sumAB[c]) + (f * f * sumBB[c]);
+                result[c][j] = value <= magnitude * RoundingFloor ? 0 : value;
+            }
+
+            double magnitudeS = (stillAtRisk * dSnew * dSnew) + (sNow * sNow * sumBB[0]);
+            if (result[0][j] <= magnitudeS * RoundingFloor)
+            {
+                result[0][j] = 0;
             }
 
             dS = dSnew;

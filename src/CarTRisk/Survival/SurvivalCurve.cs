@@ -152,13 +152,16 @@ public sealed record SurvivalCurve
         return rows.MoveToImmutable();
     }
 
-    /// <summary>The median survival time with its interval, = <c>summary(fit)$table[c("median", "0.95LCL", "0.95UCL")]</c>.</summary>
+    /// <summary>The median survival time with its interval, = <c>quantile(fit, 0.5)</c> (the same rule as
+    /// <see cref="Quantile"/>; <c>print(fit)</c>'s table agrees except where it rounds).</summary>
     public QuantileEstimate Median => Quantile(0.5);
 
-    /// <summary>The time by which a fraction <paramref name="probability"/> has had the event (R's <c>quantile(fit, p)</c>):
-    /// the first time with S ≤ 1 − p; where S equals 1 − p (within 1.5e-8) on a flat stretch, the midpoint of that
-    /// stretch (to the last time if the curve ends there). The limits apply the same rule to the lower and upper
-    /// curves, taking their first crossing (as <c>print(fit)</c>'s table); null where not reached.</summary>
+    /// <summary>The time by which a fraction <paramref name="probability"/> has had the event, = R's
+    /// <c>quantile(fit, p)</c> in every case: the first time with S ≤ 1 − p; where S equals 1 − p (within 1.5e-8) on a
+    /// flat stretch, the midpoint of that stretch (to the last time if the curve ends there); null (R's NA) when 1 − S
+    /// never reaches p exactly (no tolerance there). The limits apply survival's <c>findq</c> to the lower and upper
+    /// curves, which picks the smallest value at or above p rather than the first crossing in time (they differ where
+    /// a log-log limit curve is not monotone).</summary>
     /// <param name="probability">p in (0, 1).</param>
     /// <returns>The quantile and its interval.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="probability"/> is not in (0, 1).</exception>
@@ -166,40 +169,95 @@ public sealed record SurvivalCurve
     {
         Guard.Probability(probability);
         return new QuantileEstimate(
-            FirstCrossing(Survival, probability),
-            FirstCrossing(Lower, probability),
-            FirstCrossing(Upper, probability));
+            FindQuantile(Time, Survival, probability),
+            FindQuantile(Time, Lower, probability),
+            FindQuantile(Time, Upper, probability));
     }
 
-    private double? FirstCrossing(ImmutableArray<double> curve, double p)
+    /// <summary>survival's <c>findq</c> (quantile.survfit) on x = (0, times), y = (0, 1 − curve), exactly:
+    /// no answer when max y &lt; p (no tolerance there, so 1 − S = p only up to rounding gives NA); duplicated y values
+    /// are dropped (first kept); the lower end is the time of the smallest y + tol ≥ p and the upper end that of the
+    /// smallest y − tol ≥ p (smallest in value, not first in time, which matters for the non-monotone limits of a
+    /// log-log interval); the quantile is their midpoint; p = 0 gives 0; when p is within tol of the last y, the upper
+    /// end is the last time. tol = sqrt(machine epsilon).</summary>
+    internal static double? FindQuantile(ImmutableArray<double> times, ImmutableArray<double> curve, double p)
     {
-        int first = -1, next = -1;
-        for (int i = 0; i < curve.Length; i++)
+        int m = times.Length + 1;
+        double X(int j) => j == 0 ? 0 : times[j - 1];
+        double Y(int j) => j == 0 ? 0 : 1 - curve[j - 1];
+        double maxY = double.NegativeInfinity;
+        for (int j = 0; j < m; j++)
         {
-            double y = 1 - curve[i];
-            if (double.IsNaN(y))
+            double y = Y(j);
+            if (!double.IsNaN(y) && y > maxY)
             {
-                continue;
-            }
-
-            if (first < 0 && y + QuantileTolerance >= p)
-            {
-                first = i;
-            }
-
-            if (y - QuantileTolerance >= p)
-            {
-                next = i;
-                break;
+                maxY = y;
             }
         }
 
-        if (first < 0)
+        if (maxY < p)
         {
             return null;
         }
 
-        return next < 0 ? (Time[first] + Time[^1]) / 2 : (Time[first] + Time[next]) / 2;
+        double xmax = X(m - 1);
+        var seen = new HashSet<double>();
+        bool seenNaN = false;
+        int last = -1, best1 = -1, best2 = -1;
+        double min1 = double.PositiveInfinity, min2 = double.PositiveInfinity, lowest1 = double.PositiveInfinity;
+        double high1 = double.NegativeInfinity, high2 = double.NegativeInfinity;
+        for (int j = 0; j < m; j++)
+        {
+            double y = Y(j);
+            if (double.IsNaN(y))
+            {
+                if (!seenNaN)
+                {
+                    seenNaN = true;
+                    last = j;
+                }
+
+                continue;
+            }
+
+            if (!seen.Add(y))
+            {
+                continue;   // duplicated(y): dropped
+            }
+
+            last = j;
+            double up = y + QuantileTolerance, down = y - QuantileTolerance;
+            lowest1 = Math.Min(lowest1, up);
+            high1 = Math.Max(high1, up);
+            high2 = Math.Max(high2, down);
+            if (up >= p && up < min1)
+            {
+                min1 = up;
+                best1 = j;
+            }
+
+            if (down >= p && down < min2)
+            {
+                min2 = down;
+                best2 = j;
+            }
+        }
+
+        // approx(rule = 1) gives NA outside the range of its x values.
+        int i1 = p < lowest1 || p > high1 ? -1 : best1;
+        int i2 = p > high2 ? -1 : best2;
+        double? quantile = i1 >= 0 && i2 >= 0 ? (X(i1) + X(i2)) / 2 : null;
+        if (p == 0)
+        {
+            quantile = X(0);
+        }
+
+        if (last >= 0 && !double.IsNaN(Y(last)) && Math.Abs(p - Y(last)) < QuantileTolerance)
+        {
+            quantile = i1 >= 0 ? (X(i1) + xmax) / 2 : null;
+        }
+
+        return quantile;
     }
 
     /// <summary>The restricted mean ∫₀^τ S(u) du with its standard error, = <c>print(fit, rmean = tau)</c>:
