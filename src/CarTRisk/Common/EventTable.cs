@@ -71,6 +71,11 @@ public sealed class EventTable
     /// <summary>The number of distinct times (rows).</summary>
     public int Count => TimeArray.Length;
 
+    /// <summary>How many records had their time moved by R's near-tie rule (<c>timefix = TRUE</c>, survival's
+    /// <c>aeqSurv</c>: times that differ only by rounding are merged to the first of them); 0 when none was, or when
+    /// exact times were asked for. Tables from counts and merges report 0 (the rule applies to record times).</summary>
+    public int NearTiesMerged { get; internal set; }
+
     /// <summary>Whether the table was built with delayed entry (its at-risk counts are then not additive).</summary>
     public bool HasDelayedEntry { get; }
 
@@ -106,7 +111,7 @@ public sealed class EventTable
             events[c] = old > 0 ? EventArrays[old] : new double[Count];   // read-only columns may be shared
         }
 
-        return new EventTable(TimeArray, AtRiskArray, events, CensoredArray, HasDelayedEntry, coding);
+        return new EventTable(TimeArray, AtRiskArray, events, CensoredArray, HasDelayedEntry, coding) { NearTiesMerged = NearTiesMerged };
     }
 
     /// <summary>Builds the table from one record per patient.</summary>
@@ -116,12 +121,20 @@ public sealed class EventTable
     /// <exception cref="ArgumentException">Empty input or lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A duration is negative, NaN or infinite, or a cause is negative
     /// (the message names the index).</exception>
-    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes)
+    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes) =>
+        FromRecords(durations, causes, timeFix: true);
+
+    /// <inheritdoc cref="FromRecords(ReadOnlySpan{double}, ReadOnlySpan{int})"/>
+    /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
+    /// <param name="causes">0 = censored, any code ≥ 1.</param>
+    /// <param name="timeFix">Merge times that differ only by rounding, as R's <c>timefix = TRUE</c> (default); false
+    /// keeps exact times (= cmprsk::cuminc, <c>timefix = FALSE</c>).</param>
+    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, bool timeFix)
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), causes.Length, nameof(causes));
         var coding = CauseCoding.Scan(causes, nameof(causes));
-        return Build(durations, causes, default, coding, nameof(durations));
+        return Build(durations, causes, default, coding, nameof(durations), timeFix);
     }
 
     /// <summary>Builds a one-cause table (event or censored) from one record per patient.</summary>
@@ -130,11 +143,18 @@ public sealed class EventTable
     /// <returns>The table.</returns>
     /// <exception cref="ArgumentException">Empty input or lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A duration is negative, NaN or infinite (index named).</exception>
-    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events)
+    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events) =>
+        FromRecords(durations, events, timeFix: true);
+
+    /// <inheritdoc cref="FromRecords(ReadOnlySpan{double}, ReadOnlySpan{bool})"/>
+    /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
+    /// <param name="events">Event (true) or censored (false).</param>
+    /// <param name="timeFix">Merge times that differ only by rounding, as R's <c>timefix = TRUE</c> (default).</param>
+    public static EventTable FromRecords(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, bool timeFix)
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
-        return Build(durations, default, events, CauseCoding.Dense(1), nameof(durations));
+        return Build(durations, default, events, CauseCoding.Dense(1), nameof(durations), timeFix);
     }
 
     /// <summary>Builds the table from aggregated rows (time, cause, count), in any order; rows with the same time and
@@ -291,12 +311,19 @@ public sealed class EventTable
     /// <summary>Validates the durations (one vectorised pass) and builds the table by counting (integer times) or by a
     /// sort. Exactly one of <paramref name="causes"/> and <paramref name="events"/> is non-empty.</summary>
     internal static EventTable Build(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
-        CauseCoding coding, string durationsName)
+        CauseCoding coding, string durationsName, bool timeFix = true)
     {
         var scan = Guard.Durations(durations, durationsName);
         if (!causes.IsEmpty)
         {
             causes = coding.Columns(causes);
+        }
+
+        if (timeFix && TimeFix.MayApply(scan) && TimeFix.Apply(durations, default) is { } fix)
+        {
+            var fixedTable = BySorting(fix.Exit, causes, events, coding, default);
+            fixedTable.NearTiesMerged = fix.Moved;
+            return fixedTable;
         }
 
         int causeCount = coding.Count;
@@ -382,6 +409,25 @@ public sealed class EventTable
         }
 
         return new EventTable(time, atRisk, ev, censored, delayedEntry: false, coding);
+    }
+
+    /// <summary>Delayed entry: R's near-tie rule on entry and exit pooled (when asked), then the sort path.</summary>
+    internal static EventTable BuildWithEntry(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, ReadOnlySpan<bool> events,
+        CauseCoding coding, ReadOnlySpan<double> entry, bool timeFix)
+    {
+        if (!causes.IsEmpty)
+        {
+            causes = coding.Columns(causes);
+        }
+
+        if (timeFix && TimeFix.Apply(durations, entry) is { } fix)
+        {
+            var fixedTable = BySorting(fix.Exit, causes, events, coding, fix.Entry);
+            fixedTable.NearTiesMerged = fix.Moved;
+            return fixedTable;
+        }
+
+        return BySorting(durations, causes, events, coding, entry);
     }
 
     /// <summary>The general path: sort (a copy) by time; optional entry times give at risk = #{entry &lt; t ≤ exit}.

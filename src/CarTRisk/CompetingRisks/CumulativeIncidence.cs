@@ -31,6 +31,10 @@ public sealed record CumulativeIncidenceOptions
     /// jackknife, which with <see cref="Transform"/> = Log reproduces <c>survfit(Surv(t, factor(cause)) ~ 1)</c>'s
     /// lower and upper exactly.</summary>
     public CumulativeIncidenceVariance IntervalVariance { get; init; } = CumulativeIncidenceVariance.Aalen;
+
+    /// <summary>Merge times that differ only by rounding, as survfit's default <c>timefix = TRUE</c> (true, the
+    /// default); false keeps exact times, which is what <c>cmprsk::cuminc</c> does. Integer days are never affected.</summary>
+    public bool TimeFix { get; init; } = true;
 }
 
 /// <summary>The variance estimator behind a cumulative incidence interval.</summary>
@@ -200,7 +204,7 @@ public static class CumulativeIncidence
     {
         ArgumentNullException.ThrowIfNull(options);
         var coding = Validate(durations, causes, eventOfInterest, options.Level);
-        var table = EventTable.Build(durations, causes, default, coding, nameof(durations));
+        var table = EventTable.Build(durations, causes, default, coding, nameof(durations), options.TimeFix);
         return FromTable(table, eventOfInterest, options);
     }
 

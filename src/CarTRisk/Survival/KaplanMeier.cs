@@ -16,6 +16,10 @@ public sealed record KaplanMeierOptions
 
     /// <summary>The interval scale; R's <c>conf.type</c>. Default <see cref="IntervalTransform.Log"/>.</summary>
     public IntervalTransform Transform { get; init; } = IntervalTransform.Log;
+
+    /// <summary>Merge times that differ only by rounding (survival's <c>aeqSurv</c>), as survfit's default
+    /// <c>timefix = TRUE</c>; false keeps exact times (<c>timefix = FALSE</c>). Integer days are never affected.</summary>
+    public bool TimeFix { get; init; } = true;
 }
 
 /// <summary>The Kaplan-Meier product-limit estimator of the survival function.</summary>
@@ -44,7 +48,7 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
-        return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations)), options);
+        return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations), options.TimeFix), options);
     }
 
     /// <summary>Kaplan-Meier from a prebuilt <see cref="EventTable"/> (e.g. aggregated counts or merged shards): every
@@ -78,7 +82,7 @@ public static class KaplanMeier
         Validate(durations, events.Length, nameof(events), options);
         Guard.FiniteNonNegative(durations, nameof(durations));
         ValidateEntries(entryTimes, durations);
-        return FromTable(EventTable.BySorting(durations, default, events, CauseCoding.Dense(1), entryTimes), options);
+        return FromTable(EventTable.BuildWithEntry(durations, default, events, CauseCoding.Dense(1), entryTimes, options.TimeFix), options);
     }
 
     internal static void Validate(ReadOnlySpan<double> durations, int otherLength, string otherName, KaplanMeierOptions options)

@@ -40,13 +40,27 @@ public static class LogRank
     /// <exception cref="ArgumentOutOfRangeException">A bad duration (index named) or rho.</exception>
     /// <exception cref="ArgumentNullException">A group label is null.</exception>
     public static LogRankResult<TGroup> Test<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
-        ReadOnlySpan<TGroup> groups, double rho = 0) where TGroup : notnull
+        ReadOnlySpan<TGroup> groups, double rho = 0) where TGroup : notnull => Test(durations, events, groups, rho, timeFix: true);
+
+    /// <inheritdoc cref="Test{TGroup}(ReadOnlySpan{double}, ReadOnlySpan{bool}, ReadOnlySpan{TGroup}, double)"/>
+    /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
+    /// <param name="events">Event (true) or censored (false).</param>
+    /// <param name="groups">The group of each record.</param>
+    /// <param name="rho">The G-rho exponent, finite and ≥ 0.</param>
+    /// <param name="timeFix">Merge times that differ only by rounding, as survdiff's default <c>timefix = TRUE</c>.</param>
+    public static LogRankResult<TGroup> Test<TGroup>(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events,
+        ReadOnlySpan<TGroup> groups, double rho, bool timeFix) where TGroup : notnull
     {
         Guard.NotEmpty(durations.Length, nameof(durations));
         Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
         Guard.SameLength(durations.Length, nameof(durations), groups.Length, nameof(groups));
         Guard.FiniteNonNegative(rho);
         var scan = Guard.Durations(durations, nameof(durations));
+        if (timeFix && TimeFix.MayApply(scan) && TimeFix.Apply(durations, default) is { } fix)
+        {
+            return Core(fix.Exit, events, groups, null, Guard.Durations(fix.Exit, nameof(durations)), rho);
+        }
+
         if (!(scan.AllIntegers && scan.Max <= Kernels.TableKernels.CountingLimit && 2.0 * (scan.Max + 1) <= (0.5 * durations.Length) + 1_000_000))
         {
             return Core(durations, events, groups, null, scan, rho);
@@ -134,6 +148,12 @@ public static class LogRank
         Guard.FiniteNonNegative(rho);
         var scan = Guard.Durations(durations, nameof(durations));
         var (_, stratumIndex) = Encode(strata, nameof(strata));
+        if (TimeFix.MayApply(scan) && TimeFix.Apply(durations, default) is { } fix)
+        {
+            // survdiff applies aeqSurv to the whole Surv column before splitting by strata.
+            return Core(fix.Exit, events, groups, stratumIndex, Guard.Durations(fix.Exit, nameof(durations)), rho);
+        }
+
         return Core(durations, events, groups, stratumIndex, scan, rho);
     }
 

@@ -67,7 +67,7 @@ public static class NelsonAalen
     public static CumulativeHazardCurve Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, double level = 0.95)
     {
         KaplanMeier.Validate(durations, events.Length, nameof(events), KaplanMeierOptions.Default with { Level = level });
-        return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations)), level);
+        return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations), timeFix: true), level);
     }
 
     /// <summary>Nelson-Aalen from a prebuilt <see cref="EventTable"/>; every cause counts as the event.</summary>
@@ -97,7 +97,7 @@ public static class NelsonAalen
         KaplanMeier.Validate(durations, events.Length, nameof(events), KaplanMeierOptions.Default with { Level = level });
         Guard.FiniteNonNegative(durations, nameof(durations));
         KaplanMeier.ValidateEntries(entryTimes, durations);
-        return FromTable(EventTable.BySorting(durations, default, events, CauseCoding.Dense(1), entryTimes), level);
+        return FromTable(EventTable.BuildWithEntry(durations, default, events, CauseCoding.Dense(1), entryTimes, timeFix: true), level);
     }
 
     private static CumulativeHazardCurve FromTable(EventTable table, double level)
