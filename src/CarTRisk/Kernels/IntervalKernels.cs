@@ -66,6 +66,17 @@ internal static class IntervalKernels
 
                 break;
         }
+
+        // Equal inputs give bit-equal limits, as in R: a vector lane and the scalar remainder may round exp() an ulp
+        // apart, and quantile()'s rule (survival's findq drops duplicated values) depends on exact equality.
+        for (int i = 1; i < n; i++)
+        {
+            if (p[i].Equals(p[i - 1]) && seLog[i].Equals(seLog[i - 1]))
+            {
+                lower[i] = lower[i - 1];
+                upper[i] = upper[i - 1];
+            }
+        }
     }
 
     /// <summary>Limits from the standard error of p itself (survfit's multi-state convention): where p = 0 and se = 0
