@@ -126,7 +126,7 @@ public static class Figures
     public static Figure KaplanMeier(IReadOnlyList<(string Label, SurvivalCurve Curve)> curves, FigureOptions? options = null)
     {
         RequireCurves(curves);
-        options ??= FigureOptions.Default;
+        options = Check(options);
         var series = curves.Select(c => new Series(c.Label, c.Curve.Time.ToArray(), c.Curve.Survival.ToArray(), c.Curve.Lower.ToArray(),
             c.Curve.Upper.ToArray(), c.Curve.Censored.ToArray(), c.Curve.AtRisk.ToArray(), 1.0)).ToList();
         return Draw(series, options, "Probability free of secondary malignancy", options.YMax ?? 1);
@@ -142,7 +142,7 @@ public static class Figures
     public static Figure CumulativeIncidence(IReadOnlyList<(string Label, CumulativeIncidenceCurve Curve)> curves, FigureOptions? options = null)
     {
         RequireCurves(curves);
-        options ??= FigureOptions.Default;
+        options = Check(options);
         var series = curves.Select(c => new Series(c.Label, c.Curve.Time.ToArray(), c.Curve.Estimate.ToArray(), c.Curve.Lower.ToArray(),
             c.Curve.Upper.ToArray(), c.Curve.Censored.ToArray(), c.Curve.AtRisk.ToArray(), 0.0)).ToList();
         double top = options.YMax ?? NiceCeiling(series.Max(s => s.Upper.Where(double.IsFinite).DefaultIfEmpty(0).Max()));
@@ -161,12 +161,12 @@ public static class Figures
     {
         ArgumentNullException.ThrowIfNull(curve);
         ArgumentNullException.ThrowIfNull(causeLabels);
+        options = Check(options);
         if (causeLabels.Count != curve.EstimateByCause.Length)
         {
             throw new ArgumentException($"causeLabels has {causeLabels.Count} labels but the curve has {curve.EstimateByCause.Length} causes.", nameof(causeLabels));
         }
 
-        options ??= FigureOptions.Default;
         var plot = NewPlot(options);
         double scale = Divisor(options.Scale);
         var time = curve.Time.ToArray();
@@ -207,6 +207,7 @@ public static class Figures
     public static Figure OnsetHistogram(OnsetSummary onset, double binDays = 90, FigureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(onset);
+        options = Check(options ?? FigureOptions.Default with { HorizonDays = 365 });
         if (!(binDays > 0 && double.IsFinite(binDays)))
         {
             throw new ArgumentOutOfRangeException(nameof(binDays), binDays, "binDays must be finite and > 0.");
@@ -217,7 +218,6 @@ public static class Figures
             throw new ArgumentException("onset has no case to plot.", nameof(onset));
         }
 
-        options ??= FigureOptions.Default with { HorizonDays = 365 };
         var plot = NewPlot(options);
         double scale = Divisor(options.Scale);
         int bins = (int)Math.Floor(onset.Days[^1] / binDays) + 1;
@@ -263,13 +263,71 @@ public static class Figures
         return new Figure(plot, options.Width, options.Height);
     }
 
-    private static void RequireCurves<T>(IReadOnlyList<T> curves)
+    private static void RequireCurves<T>(IReadOnlyList<(string Label, T Curve)> curves)
+        where T : class
     {
         ArgumentNullException.ThrowIfNull(curves);
         if (curves.Count == 0)
         {
             throw new ArgumentException("curves is empty; give at least one curve.", nameof(curves));
         }
+
+        for (int i = 0; i < curves.Count; i++)
+        {
+            if (curves[i].Curve is null)
+            {
+                throw new ArgumentException($"curves[{i}] ('{curves[i].Label}') has a null curve.", nameof(curves));
+            }
+
+            if (curves[i].Label is null)
+            {
+                throw new ArgumentException($"curves[{i}] has a null label.", nameof(curves));
+            }
+        }
+    }
+
+    /// <summary>Checks the options: sizes 1..20,000 px, a defined scale, ticks finite, ≥ 0, ascending and not empty,
+    /// YMax in (0, 1], a finite non-negative horizon.</summary>
+    internal static FigureOptions Check(FigureOptions? options)
+    {
+        options ??= FigureOptions.Default;
+        if (options.Width is < 1 or > 20_000 || options.Height is < 1 or > 20_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"options.Width x Height is {options.Width} x {options.Height}; each must be 1..20000 pixels.");
+        }
+
+        if (!Enum.IsDefined(options.Scale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Scale, "options.Scale is not a defined TimeScale.");
+        }
+
+        if (options.TickDays is { } ticks)
+        {
+            if (ticks.Count == 0)
+            {
+                throw new ArgumentException("options.TickDays is empty; give at least one tick or null for automatic ticks.", nameof(options));
+            }
+
+            for (int i = 0; i < ticks.Count; i++)
+            {
+                if (!(ticks[i] >= 0 && double.IsFinite(ticks[i])) || (i > 0 && ticks[i] <= ticks[i - 1]))
+                {
+                    throw new ArgumentException($"options.TickDays[{i}] is {ticks[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; ticks must be finite, >= 0 and strictly ascending.", nameof(options));
+                }
+            }
+        }
+
+        if (options.YMax is { } y && !(y > 0 && y <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), y, "options.YMax must lie in (0, 1] (a probability axis).");
+        }
+
+        if (options.HorizonDays is { } h && !(h >= 0 && double.IsFinite(h)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), h, "options.HorizonDays must be finite and >= 0.");
+        }
+
+        return options;
     }
 
     private sealed record Series(string Label, double[] Time, double[] Value, double[] Lower, double[] Upper, double[] Censored,

@@ -79,15 +79,23 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <param name="disclosureThreshold">Smallest count printed as is (default 11; 0 turns suppression off).</param>
     /// <returns>The report text.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="disclosureThreshold"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="title"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="title"/> holds a control character (it would forge lines).</exception>
     public string ToText(string title = "Secondary malignancy safety summary", int disclosureThreshold = 11)
     {
+        ArgumentNullException.ThrowIfNull(title);
+        if (Cohort.TextProblem(title) is { } problem)
+        {
+            throw new ArgumentException($"title {problem}.", nameof(title));
+        }
+
         Guard.NonNegative(disclosureThreshold);
         var c = CultureInfo.InvariantCulture;
         string N(int n) => n > 0 && n < disclosureThreshold ? "<" + disclosureThreshold.ToString(c) : n.ToString(c);
         string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", c) + " %";
         string Ci(double lo, double hi) => $"({Pct(lo)} to {Pct(hi)})";
         string Days(double? d) => d is null ? "NA" : d.Value.ToString("0", c);
-        int pct = (int)Math.Round(Level * 100);
+        string pct = (Level * 100).ToString("0.####", c);   // 0.975 -> "97.5", never rounded to "98"
         var sb = new StringBuilder();
         sb.AppendLine(title);
         sb.AppendLine(new string('=', title.Length));

@@ -25,7 +25,12 @@ public readonly record struct QuantileEstimate(double? Value, double? Lower, dou
 /// <param name="Tau">The restriction time τ.</param>
 /// <param name="Value">The restricted mean.</param>
 /// <param name="StdErr">Its standard error, as <c>print(fit, rmean = tau)</c>'s se(rmean).</param>
-public readonly record struct RestrictedMeanEstimate(double Tau, double Value, double StdErr);
+public readonly record struct RestrictedMeanEstimate(double Tau, double Value, double StdErr)
+{
+    /// <summary>Whether τ lies past the last observed time: S is then carried forward beyond the data (R does the
+    /// same silently), so the value extrapolates and should be read with care.</summary>
+    public bool BeyondFollowUp { get; init; }
+}
 
 /// <summary>One row of a risk table (<c>summary(fit, times = ...)</c>).</summary>
 /// <param name="Time">The requested time.</param>
@@ -289,7 +294,7 @@ public sealed record SurvivalCurve
 
         double first = m > 0 ? Time[0] : tau;
         double total = area + first; // S = 1 on [0, t_1)
-        return new RestrictedMeanEstimate(tau, total, Math.Sqrt(variance));
+        return new RestrictedMeanEstimate(tau, total, Math.Sqrt(variance)) { BeyondFollowUp = Time.IsEmpty || tau > Time[^1] };
     }
 
     private double AtRiskAt(double time)

@@ -99,4 +99,18 @@ public sealed class FiguresTests
         Assert.Equal("onset", Assert.Throws<ArgumentException>(() => Figures.OnsetHistogram(none)).ParamName);
         Assert.Equal("binDays", Assert.Throws<ArgumentOutOfRangeException>(() => Figures.OnsetHistogram(none, 0)).ParamName);
     }
+
+    [Fact]
+    public void BadOptionsAndNullCurves_AreClearErrors()
+    {
+        var km = KaplanMeier.Estimate(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray());
+        var curves = new[] { ("all", km) };
+        Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(new[] { ("none", (SurvivalCurve)null!) }));
+        Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { TickDays = [] }));
+        Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { TickDays = [365, 100] }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMax = double.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMax = -0.1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Scale = (TimeScale)9 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Width = 0 }));
+    }
 }

@@ -38,3 +38,49 @@ public sealed class REdgeTests
         Assert.Equal(0.13226001425322165, cif.JackknifeStdErr[1][0], 1e-15);
     }
 }
+
+public sealed class SmallEdgeTests
+{
+    [Fact]
+    public void RestrictedMean_PastFollowUp_IsFlagged()
+    {
+        var km = KaplanMeier.Estimate([1.0, 2, 3], [true, false, true]);
+        Assert.False(km.RestrictedMean(3).BeyondFollowUp);
+        Assert.True(km.RestrictedMean(10).BeyondFollowUp);
+    }
+
+    [Fact]
+    public void SafetyReport_ToText_NullTitleAndLevelLabel()
+    {
+        var cohort = new Cohort([new CohortRecord("A", "x", new DateOnly(2020, 1, 1), new DateOnly(2021, 1, 1), new DateOnly(2020, 3, 1), null, null, TransgeneStatus.NotTested),
+            new CohortRecord("B", "x", new DateOnly(2020, 1, 1), new DateOnly(2021, 1, 1), null, null, null, TransgeneStatus.NotTested)]);
+        var report = SafetySummary.Compute(cohort, level: 0.975);
+        Assert.Throws<ArgumentNullException>(() => report.ToText(null!));
+        Assert.Throws<ArgumentException>(() => report.ToText("a\nforged line"));
+        Assert.Contains("97.5% CI", report.ToText());
+        Assert.DoesNotContain("98% CI", report.ToText());
+    }
+
+    [Fact]
+    public void EventTable_HugeCounts_AreAnErrorNotNaN()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => EventTable.FromCounts([1.0, 2.0, 3.0], [1, 0, 1], [1e308, 1e308, 1]));
+    }
+
+    [Fact]
+    public void NearTies_MergeAsR_ExactOnRequest()
+    {
+        // survfit(Surv(c(rep(0.1 + 0.2, 4), rep(0.3, 4)), c(1, 1, 0, 0, 0, 0, 0, 0)) ~ 1): one row, S = 0.75.
+        var t = Enumerable.Repeat(0.1 + 0.2, 4).Concat(Enumerable.Repeat(0.3, 4)).ToArray();
+        var e = new[] { true, true, false, false, false, false, false, false };
+        var km = KaplanMeier.Estimate(t, e);
+        Assert.Single(km.Time);
+        Assert.Equal(0.75, km.Survival[0]);
+        var exact = KaplanMeier.Estimate(t, e, KaplanMeierOptions.Default with { TimeFix = false });
+        Assert.Equal(2, exact.Time.Length);
+        Assert.Equal(4, EventTable.FromRecords(t, e).NearTiesMerged);
+        Assert.Equal(0, EventTable.FromRecords(t, e, timeFix: false).NearTiesMerged);
+        // Delayed entry: an entry and exit equal up to rounding is R's aeqSurv error, here a clear exception.
+        Assert.Throws<ArgumentException>(() => KaplanMeier.Estimate([0.1 + 0.2, 0.0], [0.3, 1.0], [true, true]));
+    }
+}
