@@ -1,7 +1,7 @@
 // Times CarTRisk and R on the same generated data, in one run, and prints the ratio table (docs/benchmarks.md).
 //   dotnet run -c Release benchmarks/compare-r.cs -- [sizes...]      (default: 1000000 10000000)
 // Needs Rscript with survival and cmprsk (Debian: r-base-core r-cran-survival r-cran-cmprsk); without R it prints
-// CarTRisk's times alone. Data: integer days 1..3650, ~3 % cause 1 and ~7 % cause 2 (as ../shared/reference/bench_r.R).
+// CarTRisk's times alone. Data: integer days 1..3650, ~3 % cause 1 and ~7 % cause 2 (as the planners' bench_r.R reference script).
 #:project ../src/CarTRisk/CarTRisk.csproj
 #:property TreatWarningsAsErrors=false
 using System.Diagnostics;

@@ -1,7 +1,7 @@
 // 01 · Safety summary: the report pharmacovigilance is asked for, for the bundled example cohort
 // (synthetic, shaped like the Stanford cohort) or for any cohort CSV given as an argument.
 //   dotnet run samples/01-safety-summary.cs                      # the example cohort
-//   dotnet run samples/01-safety-summary.cs -- my-cohort.csv     # your own file (API.md cohort schema)
+//   dotnet run samples/01-safety-summary.cs -- my-cohort.csv     # your own file (docs/cohort-schema.md)
 // Counts below 11 are printed as "<11" so the text can be shared; pass a threshold as the 2nd argument (0 = off).
 #:project ../src/CarTRisk/CarTRisk.csproj
 using CarTRisk;

@@ -5,7 +5,7 @@ namespace CarTRisk.Benchmarks;
 /// <summary>
 /// Every estimator at 10^3 .. 10^7 records (integer days, R's bench_r.R shape), against a plain pass over the same
 /// arrays (the memory-bandwidth floor) as the baseline: the Ratio column says how many plain passes each costs.
-/// R's own times for the same sizes are in ../shared/reference/r_timings.txt; benchmarks/compare-r.cs times both in one run.
+/// R's own times for the same sizes are in docs/benchmarks.md; benchmarks/compare-r.cs times both in one run.
 /// </summary>
 [MemoryDiagnoser]
 public class SurvivalBenchmarks

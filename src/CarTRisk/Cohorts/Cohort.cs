@@ -9,10 +9,10 @@ namespace CarTRisk;
 /// </summary>
 public sealed class Cohort
 {
-    /// <summary>Days per year used for person-years (Julian year), as API.md's SafetyReport defines.</summary>
+    /// <summary>Days per year used for person-years (Julian year), as the safety report defines.</summary>
     public const double DaysPerYear = 365.25;
 
-    /// <summary>Creates a cohort from records, checking the rules of API.md that do not depend on the CSV form.</summary>
+    /// <summary>Creates a cohort from records, checking the cohort rules that do not depend on the CSV form.</summary>
     /// <param name="records">The patients; copied.</param>
     /// <exception cref="ArgumentNullException"><paramref name="records"/> or one of its elements is null.</exception>
     /// <exception cref="ArgumentException">An id is empty or repeated, a date is before infusion, or a malignancy
@@ -217,7 +217,7 @@ public sealed class Cohort
         return (ImmutableCollectionsMarshal.AsImmutableArray(causes), labels);
     }
 
-    /// <summary>The API.md row rules that apply to a record whatever its source: every problem, with the CSV
+    /// <summary>The cohort row rules that apply to a record whatever its source: every problem, with the CSV
     /// column it concerns, that column's value and the reason.</summary>
     internal static IEnumerable<(string Column, string Value, string Message)> Problems(CohortRecord r)
     {

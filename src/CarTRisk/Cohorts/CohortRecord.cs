@@ -51,7 +51,7 @@ public enum FollowUpOutcome
     Death = 2,
 }
 
-/// <summary>One CAR T recipient, as one row of the cohort CSV (see API.md, Cohorts).</summary>
+/// <summary>One CAR T recipient, as one row of the cohort CSV (docs/cohort-schema.md in the repository).</summary>
 /// <param name="PatientId">Unique, non-empty identifier.</param>
 /// <param name="Product">The CAR T product (axi-cel, tisa-cel, ...), or <see langword="null"/>.</param>
 /// <param name="InfusionDate">Day 0.</param>
