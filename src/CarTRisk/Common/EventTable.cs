@@ -350,7 +350,10 @@ public sealed class EventTable
         var counts = new int[cells];
         if (causes.IsEmpty)
         {
-            TableKernels.CountEvents(durations, events, counts);
+            if (TableKernels.CountEvents(durations, events, counts) is int badTime and >= 0)
+            {
+                throw new InvalidOperationException($"internal: durations[{badTime}] falls outside the counting table.");
+            }
         }
         else if (TableKernels.CountCauses(durations, causes, counts, stride) is int bad and >= 0)
         {

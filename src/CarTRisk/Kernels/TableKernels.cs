@@ -109,34 +109,70 @@ internal static class TableKernels
     }
 
     /// <summary>Counting pass for integer times: counts[t·stride + c] += 1 with c the cause (0 = censored).
-    /// Returns the index of the first cause outside [0, stride), or −1. Times must be integers in range.</summary>
+    /// Returns the index of the first record whose cause is outside [0, stride) or whose cell is outside
+    /// <paramref name="counts"/> (a time that is negative, fractional-truncated out of range or too large), or −1.
+    /// Every write goes through an index proven in range: one unsigned compare per record.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountCauses(ReadOnlySpan<double> time, ReadOnlySpan<int> cause, Span<int> counts, int stride)
     {
+        if (cause.Length < time.Length || stride <= 0)
+        {
+            return 0;
+        }
+
         ref int c0 = ref MemoryMarshal.GetReference(counts);
+        ulong length = (ulong)counts.Length;
         for (int i = 0; i < time.Length; i++)
         {
             uint c = (uint)cause[i];
-            if (c >= (uint)stride)
+            double t = time[i];
+            if (c >= (uint)stride || !(t >= 0 && t < 2147483648.0))
             {
                 return i;
             }
 
-            Unsafe.Add(ref c0, ((int)time[i] * stride) + (int)c)++;
+            ulong cell = ((ulong)t * (ulong)stride) + c;
+            if (cell >= length)
+            {
+                return i;
+            }
+
+            Unsafe.Add(ref c0, (nint)cell)++;
         }
 
         return -1;
     }
 
-    /// <summary>Counting pass for integer times with event flags: counts[2t + (event ? 1 : 0)] += 1.</summary>
+    /// <summary>Counting pass for integer times with event flags: counts[2t + (event ? 1 : 0)] += 1. Returns the index
+    /// of the first record whose cell is outside <paramref name="counts"/>, or −1 (every write is range-checked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CountEvents(ReadOnlySpan<double> time, ReadOnlySpan<bool> events, Span<int> counts)
+    public static int CountEvents(ReadOnlySpan<double> time, ReadOnlySpan<bool> events, Span<int> counts)
     {
+        if (events.Length < time.Length)
+        {
+            return 0;
+        }
+
         ref int c0 = ref MemoryMarshal.GetReference(counts);
+        ulong length = (ulong)counts.Length;
         for (int i = 0; i < time.Length; i++)
         {
-            Unsafe.Add(ref c0, ((int)time[i] << 1) + (events[i] ? 1 : 0))++;
+            double t = time[i];
+            if (!(t >= 0 && t < 2147483648.0))
+            {
+                return i;
+            }
+
+            ulong cell = ((ulong)t << 1) + (events[i] ? 1UL : 0UL);
+            if (cell >= length)
+            {
+                return i;
+            }
+
+            Unsafe.Add(ref c0, (nint)cell)++;
         }
+
+        return -1;
     }
 
     /// <summary>Kaplan-Meier product and Greenwood sum along a table (sequential recurrences: scalar).</summary>

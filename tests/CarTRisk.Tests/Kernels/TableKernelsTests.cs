@@ -75,3 +75,40 @@ public sealed class TableKernelsTests
         Assert.Equal(sorted.Events.ToArray(), counted.Events.ToArray());
     }
 }
+
+public class KernelBoundsTests
+{
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(1e300)]
+    [InlineData(double.NaN)]
+    [InlineData(4.0)]
+    [InlineData(2147483647.0)]
+    public void Kernels_RefuseEveryOutOfRangeCell(double badTime)
+    {
+        var counts = new int[8];   // times 0..3 with stride 2
+        Assert.Equal(1, CarTRisk.Kernels.TableKernels.CountEvents([1.0, badTime], [true, true], counts));
+        Assert.Equal(1, CarTRisk.Kernels.TableKernels.CountCauses([1.0, badTime], [1, 1], counts, 2));
+        Assert.Equal(1, CarTRisk.Kernels.TableKernels.CountCauses([1.0, 2.0], [1, int.MaxValue], counts, 2));
+        Assert.Equal(1, CarTRisk.Kernels.TableKernels.CountCauses([1.0, 2.0], [1, -1], counts, 2));
+        Assert.Equal(0, CarTRisk.Kernels.TableKernels.CountCauses([1.0, 2.0], [1], counts, 2));   // short causes
+        Assert.True(counts.Sum() <= 4);
+    }
+
+    [Fact]
+    public void Estimators_ExtremeTimesAndLengths_NoCrash()
+    {
+        double[] t = [0, double.MaxValue, 1e-300, 5e-324, 16_777_216, 16_777_217, 2147483648.0];
+        int[] c = [1, int.MaxValue, 0, 2, 1, 65_536, 0];
+        var cif = CumulativeIncidence.Estimate(t, c, int.MaxValue);
+        // R's near-tie rule with mean(|y|) ~ 3.6e307: 0, 5e-324 and 1e-300 tie; 16777216..2147483648 tie; MaxValue alone.
+        Assert.Equal([0, 16_777_216, double.MaxValue], cif.Time.ToArray());
+        Assert.Equal(7.0, cif.AtRisk[0]);
+        var exact = CumulativeIncidence.Estimate(t, c, int.MaxValue, CumulativeIncidenceOptions.Default with { TimeFix = false });
+        Assert.Equal(7, exact.Time.Length);
+        var km = KaplanMeier.Estimate(t, c.Select(x => x > 0).ToArray());
+        Assert.All(km.Survival, s => Assert.InRange(s, 0, 1));
+        var one = CumulativeIncidence.Estimate([0.0], [0], 1);
+        Assert.Equal([0.0], one.Estimate.ToArray());
+    }
+}
