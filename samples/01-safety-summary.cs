@@ -20,18 +20,17 @@ catch (CohortFormatException e)
     return 2;
 }
 
-// Cell 2: the whole cohort. Aalen-Johansen (death competing) beside the naive 1 - Kaplan-Meier, which overstates risk.
-var report = SafetySummary.Compute(cohort, horizonDays: 1095);
-Console.WriteLine(report.ToText($"Secondary malignancy after CAR T: {Path.GetFileName(path)}", threshold));
+// Cell 2: the report, whole cohort and product by product. Aalen-Johansen (death competing) beside the naive
+// 1 - Kaplan-Meier, which overstates risk. Every rendering goes through one disclosure-control path: counts of 1-10 and
+// everything derivable from them (percentages, intervals, rates, small-group risks, subtraction from totals) are
+// suppressed unless DisclosurePolicy.None is passed inside the custodian's walls.
+var policy = threshold == 0 ? DisclosurePolicy.None : new DisclosurePolicy(threshold);
+var report = SafetySummary.Compute(cohort, horizonDays: 1095) with { Title = $"Secondary malignancy after CAR T: {Path.GetFileName(path)}" };
+Console.WriteLine(report.ToText(policy));
 
-// Cell 3: the same, product by product (small groups show "<11" counts).
-Console.WriteLine("By product                   Patients   Cases  Crude incidence (95% CI)        3-year Aalen-Johansen risk");
-foreach (var (product, group) in cohort.ByProduct())
-{
-    var r = SafetySummary.Compute(group);
-    string Count(int n) => n > 0 && n < threshold ? $"<{threshold}" : n.ToString();
-    var aj = r.CumulativeIncidenceAtHorizon;
-    Console.WriteLine($"  {product,-26} {Count(r.Patients),8} {Count(r.Cases),7}  {r.CrudeIncidence.Value,7:P2} ({r.CrudeIncidence.Interval.Lower:P2} to {r.CrudeIncidence.Interval.Upper:P2})   {aj.Estimate,7:P2}{(aj.BeyondFollowUp ? " (beyond follow-up)" : "")}");
-}
-
+// Cell 3: the same report as one self-contained HTML file and as Markdown, ready to leave the custodian.
+string outDir = args.Length > 2 ? args[2] : Path.GetTempPath();
+File.WriteAllText(Path.Combine(outDir, "safety-report.html"), report.ToHtml(policy));
+File.WriteAllText(Path.Combine(outDir, "safety-report.md"), report.ToMarkdown(policy));
+Console.WriteLine($"wrote {Path.Combine(outDir, "safety-report.html")} and safety-report.md");
 return 0;

@@ -12,7 +12,7 @@ int threshold = args.Length > 1 ? int.Parse(args[1], System.Globalization.Cultur
 // Cell 1: read and summarise (the file is all-or-nothing).
 if (!TryRead(path, out var cohort)) return 2;
 Console.WriteLine($"Patients: {cohort.Count}, cases: {cohort.Cases}, person-years: {cohort.PersonYears:F1}");
-Console.WriteLine(SafetySummary.Compute(cohort).ToText($"Safety summary: {Path.GetFileName(path)}", threshold));
+Console.WriteLine((SafetySummary.Compute(cohort) with { Title = $"Safety summary: {Path.GetFileName(path)}" }).ToText(new DisclosurePolicy(threshold)));
 
 // Cell 2 (demo only): a broken copy shows the error report.
 if (args.Length == 0)

@@ -1,5 +1,5 @@
+using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 
 namespace CarTRisk;
 
@@ -73,60 +73,173 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
             ?? new IncidencePoint(days, 0, 0, double.NaN, double.NaN, days > MalignancyFreeKaplanMeier.Time[^1]);
     }
 
-    /// <summary>An aligned plain-text report. Counts below <paramref name="disclosureThreshold"/> are printed as
-    /// "&lt;threshold" so the text can leave the data custodian; this record keeps the real numbers.</summary>
-    /// <param name="title">The heading.</param>
-    /// <param name="disclosureThreshold">Smallest count printed as is (default 11; 0 turns suppression off).</param>
-    /// <returns>The report text.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="disclosureThreshold"/> is negative.</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="title"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="title"/> holds a control character (it would forge lines).</exception>
-    public string ToText(string title = "Secondary malignancy safety summary", int disclosureThreshold = 11)
+    /// <summary>The heading of the renderings.</summary>
+    public string Title { get; init; } = "Secondary malignancy safety summary";
+
+    /// <summary>The same summary product by product (ordinal order; records without a product are "(missing)");
+    /// empty for a report that is itself one product's.</summary>
+    public ImmutableArray<SafetyGroupRow> ByProduct { get; init; } = [];
+
+    /// <summary>The report as tables (summary, cumulative risk, onset, transgene, by product) whose count cells are
+    /// shared, so disclosure control is resolved across all of them.</summary>
+    /// <returns>The tables, before suppression (every rendering applies the policy).</returns>
+    public IReadOnlyList<ResultTable> Tables() => SafetyTables.Build(this);
+
+    /// <summary>Aligned plain text; counts and everything derivable from counts of 1..threshold − 1 suppressed.</summary>
+    /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/> (11).</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="ArgumentException"><see cref="Title"/> holds a control character (it would forge lines).</exception>
+    public string ToText(DisclosurePolicy? policy = null) => Reports.Text(Tables(), policy ?? DisclosurePolicy.Default, CheckedTitle());
+
+    /// <summary>Markdown: a heading and one pipe table per section.</summary>
+    /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
+    /// <returns>The Markdown.</returns>
+    /// <exception cref="ArgumentException"><see cref="Title"/> holds a control character.</exception>
+    public string ToMarkdown(DisclosurePolicy? policy = null) => Reports.Markdown(Tables(), policy ?? DisclosurePolicy.Default, CheckedTitle());
+
+    /// <summary>One self-contained HTML document (inline style, no external resources). CarTRisk.Plotting's
+    /// <c>SafetyReportFigures.ToHtmlWithFigures</c> adds the figures as inline SVG.</summary>
+    /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
+    /// <returns>The HTML.</returns>
+    /// <exception cref="ArgumentException"><see cref="Title"/> holds a control character.</exception>
+    public string ToHtml(DisclosurePolicy? policy = null) => Reports.HtmlDocument(Tables(), policy ?? DisclosurePolicy.Default, CheckedTitle());
+
+    /// <summary>Long-format CSV (table, row, column, value), RFC 4180.</summary>
+    /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
+    /// <returns>The CSV.</returns>
+    public string ToCsv(DisclosurePolicy? policy = null) => Reports.LongCsv(Tables(), policy ?? DisclosurePolicy.Default);
+
+    /// <inheritdoc/>
+    public override string ToString() => ToText();
+
+    internal string CheckedTitle()
     {
-        ArgumentNullException.ThrowIfNull(title);
-        if (Cohort.TextProblem(title) is { } problem)
+        ArgumentNullException.ThrowIfNull(Title, nameof(Title));
+        return Cohort.TextProblem(Title) is { } problem ? throw new ArgumentException($"Title {problem}.", nameof(Title)) : Title;
+    }
+
+    /// <summary>Malignancies diagnosed up to <paramref name="days"/> (the events behind the risk estimates there).</summary>
+    internal int CasesBy(double days) => Onset.Days.Count(d => d <= days);
+}
+
+/// <summary>One product's line of the safety report.</summary>
+/// <param name="Product">The product ("(missing)" for records without one).</param>
+/// <param name="Patients">Patients.</param>
+/// <param name="Cases">Patients with a secondary malignancy.</param>
+/// <param name="CrudeIncidence">Cases / patients, Clopper-Pearson.</param>
+/// <param name="RiskAtHorizon">Aalen-Johansen risk at the report's horizon, death competing.</param>
+public sealed record SafetyGroupRow(string Product, int Patients, int Cases, ProportionEstimate CrudeIncidence, IncidencePoint RiskAtHorizon)
+{
+    /// <summary>Person-years of follow-up.</summary>
+    public double PersonYears { get; init; }
+
+    /// <summary>Cases per 100 person-years with the exact Poisson interval.</summary>
+    public RateEstimate? RatePer100PersonYears { get; init; }
+
+    /// <summary>Cases diagnosed by the horizon (the events behind <see cref="RiskAtHorizon"/>).</summary>
+    public int CasesByHorizon { get; init; }
+}
+
+/// <summary>The safety report's tables.</summary>
+internal static class SafetyTables
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    private static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", C) + " %";
+
+    private static string Ci(double lo, double hi) => $"{Pct(lo)} to {Pct(hi)}";
+
+    private static string Days(double? d) => d is null ? "NA" : d.Value.ToString("0", C);
+
+    public static IReadOnlyList<ResultTable> Build(SafetyReport r)
+    {
+        string level = (r.Level * 100).ToString("0.####", C) + "% CI";
+        var patients = new CountCell(r.Patients);
+        var cases = new CountCell(r.Cases);
+        var nonCases = new CountCell(r.Patients - r.Cases, hidden: true);
+        var summary = new ResultTable("Summary", "Measure", "Value")
+            .AddRow(new TextCell("Patients"), patients)
+            .AddRow(new TextCell("Cases (secondary malignancy)"), cases)
+            .AddRow(new TextCell($"Crude incidence ({level}, Clopper-Pearson)"),
+                new DerivedCell($"{Pct(r.CrudeIncidence.Value)} ({Ci(r.CrudeIncidence.Interval.Lower, r.CrudeIncidence.Interval.Upper)})", cases, patients, nonCases))
+            .AddRow(new TextCell("Person-years of follow-up"), new TextCell(r.PersonYears.ToString("0.0", C)))
+            .AddRow(new TextCell($"Rate per 100 person-years ({level}, exact)"),
+                new DerivedCell($"{r.RatePer100PersonYears.Value.ToString("0.000", C)} ({r.RatePer100PersonYears.Interval.Lower.ToString("0.000", C)} to {r.RatePer100PersonYears.Interval.Upper.ToString("0.000", C)})", cases))
+            .AddMargin(patients, cases, nonCases);
+
+        var risk = new ResultTable("Cumulative risk of secondary malignancy", "Time", "Aalen-Johansen (death competing)", level, "Naive 1 - Kaplan-Meier")
         {
-            throw new ArgumentException($"title {problem}.", nameof(title));
+            Note = "Aalen-Johansen = cmprsk::cuminc; the naive 1 - KM censors deaths and overstates the risk.",
+        };
+        foreach (double day in new[] { 365.0, 730.0, 1095.0, r.HorizonDays }.Distinct().Order())
+        {
+            var aj = r.RiskAt(day);
+            var km = r.MalignancyFreeKaplanMeier.At(day);
+            var events = new CountCell(r.CasesBy(day), hidden: true);
+            string when = $"{day.ToString("0", C)} days ({(day / 365.25).ToString("0.0", C)} y){(aj.BeyondFollowUp ? ", beyond follow-up" : "")}";
+            risk.AddRow(new TextCell(when), new DerivedCell(Pct(aj.Estimate), events), new DerivedCell(Ci(aj.Lower, aj.Upper), events),
+                new DerivedCell(Pct(1 - km.Survival), events));
         }
 
-        Guard.NonNegative(disclosureThreshold);
-        var c = CultureInfo.InvariantCulture;
-        string N(int n) => n > 0 && n < disclosureThreshold ? "<" + disclosureThreshold.ToString(c) : n.ToString(c);
-        string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", c) + " %";
-        string Ci(double lo, double hi) => $"({Pct(lo)} to {Pct(hi)})";
-        string Days(double? d) => d is null ? "NA" : d.Value.ToString("0", c);
-        string pct = (Level * 100).ToString("0.####", c);   // 0.975 -> "97.5", never rounded to "98"
-        var sb = new StringBuilder();
-        sb.AppendLine(title);
-        sb.AppendLine(new string('=', title.Length));
-        void Row(string label, string value) => sb.Append(c, $"{label,-46}{value}\n");
-        Row("Patients", N(Patients));
-        Row("Cases (secondary malignancy)", N(Cases));
-        Row($"Crude incidence ({pct}% CI, Clopper-Pearson)", $"{Pct(CrudeIncidence.Value)} {Ci(CrudeIncidence.Interval.Lower, CrudeIncidence.Interval.Upper)}");
-        Row("Person-years of follow-up", PersonYears.ToString("0.0", c));
-        Row($"Rate per 100 person-years ({pct}% CI, exact)", $"{RatePer100PersonYears.Value.ToString("0.000", c)} ({RatePer100PersonYears.Interval.Lower.ToString("0.000", c)} to {RatePer100PersonYears.Interval.Upper.ToString("0.000", c)})");
-        sb.AppendLine();
-        sb.AppendLine("Cumulative risk of malignancy         Aalen-Johansen (death competing)    naive 1 - Kaplan-Meier");
-        foreach (double day in new[] { 365.0, 730.0, 1095.0, HorizonDays }.Distinct().Order())
+        var onset = new ResultTable("Onset among cases (days from infusion)", "Measure", "Value");
+        onset.AddRow(new TextCell("Median (Q1-Q3)"), new DerivedCell($"{Days(r.Onset.Median)} ({Days(r.Onset.Q1)}-{Days(r.Onset.Q3)})", cases))
+            .AddRow(new TextCell("Range"), new DerivedCell($"{Days(r.Onset.Min)}-{Days(r.Onset.Max)}", cases));
+        if (r.Onset.Within365Days is { } w)
         {
-            var aj = RiskAt(day);
-            var km = MalignancyFreeKaplanMeier.At(day);
-            string flag = aj.BeyondFollowUp ? "  (beyond follow-up)" : "";
-            sb.Append(c, $"  {day,6:0} days ({day / 365.25:0.0} y)              {Pct(aj.Estimate),8} {Ci(aj.Lower, aj.Upper),-24}  {Pct(1 - km.Survival),8}{flag}\n");
+            var within = new CountCell(w.Cases);
+            var later = new CountCell(w.CohortSize - w.Cases, hidden: true);
+            onset.AddRow(new TextCell("Diagnosed within 12 months"), within)
+                .AddRow(new TextCell($"Share within 12 months ({level})"), new DerivedCell($"{Pct(w.Value)} ({Ci(w.Interval.Lower, w.Interval.Upper)})", within, cases, later))
+                .AddMargin(cases, within, later);
         }
 
-        sb.AppendLine();
-        Row("Onset among cases, days: median (Q1-Q3)", $"{Days(Onset.Median)} ({Days(Onset.Q1)}-{Days(Onset.Q3)})");
-        Row("Onset range, days", Cases < disclosureThreshold && Cases > 0 ? "suppressed (few cases)" : $"{Days(Onset.Min)}-{Days(Onset.Max)}");
-        if (Onset.Within365Days is { } w)
+        var transgene = new ResultTable("CAR transgene in the malignancy", "Measure", "Value");
+        if (r.TransgenePositive is { } t)
         {
-            Row("Diagnosed within 12 months", $"{N(w.Cases)}/{N(w.CohortSize)} = {Pct(w.Value)} {Ci(w.Interval.Lower, w.Interval.Upper)}");
+            var tested = new CountCell(t.CohortSize);
+            var positive = new CountCell(t.Cases);
+            var negative = new CountCell(t.CohortSize - t.Cases, hidden: true);
+            var untested = new CountCell(r.Cases - t.CohortSize, hidden: true);
+            transgene.AddRow(new TextCell("Tested"), tested)
+                .AddRow(new TextCell("Positive"), positive)
+                .AddRow(new TextCell($"Positive among tested ({level})"), new DerivedCell($"{Pct(t.Value)} ({Ci(t.Interval.Lower, t.Interval.Upper)})", positive, tested, negative))
+                .AddMargin(tested, positive, negative)
+                .AddMargin(cases, tested, untested);
+        }
+        else
+        {
+            transgene.AddRow(new TextCell("Tested"), new CountCell(0));
         }
 
-        Row("CAR transgene positive among tested", TransgenePositive is { } t
-            ? $"{N(t.Cases)}/{N(t.CohortSize)} = {Pct(t.Value)} {Ci(t.Interval.Lower, t.Interval.Upper)}"
-            : "none tested");
-        return sb.ToString();
+        var tables = new List<ResultTable> { summary, risk, onset, transgene };
+        if (!r.ByProduct.IsEmpty)
+        {
+            string horizon = $"{(r.HorizonDays / 365.25).ToString("0.#", C)}-year risk";
+            var byProduct = new ResultTable("By product", "Product", "Patients", "Cases", "Crude incidence", level,
+                "Rate per 100 person-years", horizon);
+            var patientParts = new List<CountCell>();
+            var caseParts = new List<CountCell>();
+            foreach (var g in r.ByProduct)
+            {
+                var gp = new CountCell(g.Patients);
+                var gc = new CountCell(g.Cases);
+                var gn = new CountCell(g.Patients - g.Cases, hidden: true);
+                var gh = new CountCell(g.CasesByHorizon, hidden: true);
+                patientParts.Add(gp);
+                caseParts.Add(gc);
+                byProduct.AddRow(new TextCell(g.Product), gp, gc,
+                    new DerivedCell(Pct(g.CrudeIncidence.Value), gc, gp, gn),
+                    new DerivedCell(Ci(g.CrudeIncidence.Interval.Lower, g.CrudeIncidence.Interval.Upper), gc, gp, gn),
+                    new DerivedCell(g.RatePer100PersonYears is { } rate ? rate.Value.ToString("0.000", C) : "NA", gc),
+                    new DerivedCell(Pct(g.RiskAtHorizon.Estimate) + (g.RiskAtHorizon.BeyondFollowUp ? " (beyond follow-up)" : ""), gc, gh, gp));
+                byProduct.AddMargin(gp, gc, gn);
+            }
+
+            byProduct.AddMargin(patients, [.. patientParts]).AddMargin(cases, [.. caseParts]);
+            tables.Add(byProduct);
+        }
+
+        return tables;
     }
 }
 
@@ -149,7 +262,10 @@ public static class SafetySummary
     /// <exception cref="ArgumentNullException"><paramref name="cohort"/> is null.</exception>
     /// <exception cref="ArgumentException">The cohort is empty or has no follow-up time at all.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad horizon or level.</exception>
-    public static SafetyReport Compute(Cohort cohort, double horizonDays = 1095, double level = 0.95)
+    public static SafetyReport Compute(Cohort cohort, double horizonDays = 1095, double level = 0.95) =>
+        Compute(cohort, horizonDays, level, byProduct: true);
+
+    private static SafetyReport Compute(Cohort cohort, double horizonDays, double level, bool byProduct)
     {
         ArgumentNullException.ThrowIfNull(cohort);
         Guard.PositiveFinite(horizonDays);
@@ -188,7 +304,23 @@ public static class SafetySummary
         int positive = cohort.Records.Count(r => r.Transgene == TransgeneStatus.Positive);
         var transgene = tested > 0 ? CrudeIncidence.Proportion(positive, tested, level: level) : null;
         var atHorizon = cif?.At(horizonDays) ?? new IncidencePoint(horizonDays, 0, 0, double.NaN, double.NaN, horizonDays > km.Time[^1]);
-        return new SafetyReport(cohort.Count, cases, crude, cohort.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
+        var report = new SafetyReport(cohort.Count, cases, crude, cohort.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
             transgene, horizonDays, level, cif, km);
+        if (!byProduct)
+        {
+            return report;
+        }
+
+        var rows = cohort.ByProduct().Select(g =>
+        {
+            var r = Compute(g.Value, horizonDays, level, byProduct: false);
+            return new SafetyGroupRow(g.Key, r.Patients, r.Cases, r.CrudeIncidence, r.CumulativeIncidenceAtHorizon)
+            {
+                PersonYears = r.PersonYears,
+                RatePer100PersonYears = r.RatePer100PersonYears,
+                CasesByHorizon = r.CasesBy(horizonDays),
+            };
+        }).ToImmutableArray();
+        return report with { ByProduct = rows };
     }
 }

@@ -55,8 +55,9 @@ public sealed class SmallEdgeTests
         var cohort = new Cohort([new CohortRecord("A", "x", new DateOnly(2020, 1, 1), new DateOnly(2021, 1, 1), new DateOnly(2020, 3, 1), null, null, TransgeneStatus.NotTested),
             new CohortRecord("B", "x", new DateOnly(2020, 1, 1), new DateOnly(2021, 1, 1), null, null, null, TransgeneStatus.NotTested)]);
         var report = SafetySummary.Compute(cohort, level: 0.975);
-        Assert.Throws<ArgumentNullException>(() => report.ToText(null!));
-        Assert.Throws<ArgumentException>(() => report.ToText("a\nforged line"));
+        Assert.Contains("Secondary malignancy safety summary", report.ToText(null));   // null policy = the default
+        Assert.Throws<ArgumentNullException>(() => (report with { Title = null! }).ToText());
+        Assert.Throws<ArgumentException>(() => (report with { Title = "a\nforged line" }).ToText());
         Assert.Contains("97.5% CI", report.ToText());
         Assert.DoesNotContain("98% CI", report.ToText());
     }

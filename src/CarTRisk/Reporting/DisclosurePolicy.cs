@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace CarTRisk;
+
+/// <summary>
+/// Small-cell disclosure control: no count of 1..<see cref="Threshold"/> − 1 is shown, nor derivable from what is
+/// shown. Every human-readable output of CarTRisk (result tables as text, Markdown, HTML and CSV, the safety report,
+/// the figures' number-at-risk rows and histograms) goes through <see cref="ResultTable"/>'s one resolver and
+/// <see cref="FormatCount"/>.
+/// </summary>
+/// <remarks>
+/// <para>The rule (CMS cell-size suppression policy: no cell of 1-10 "shown directly or derivable using percentages or
+/// other mathematical formulas"; ABS and ONS output checking rules for secondary suppression, percentages and
+/// quantiles):</para>
+/// <list type="number">
+/// <item>Primary: a count in 1..Threshold − 1 prints as "&lt;Threshold". Zero is shown.</item>
+/// <item>Derived values (percentages, intervals, rates next to person-time, risk estimates, quantiles and ranges) are
+/// suppressed when any count they rest on is suppressed or is itself in 1..Threshold − 1, including the complement
+/// n − x of a proportion x/n and the number of events behind a risk estimate; quantiles and ranges need at least
+/// Threshold contributors.</item>
+/// <item>Complementary: where parts add up to a shown total (groups against the overall count, cases and non-cases
+/// against patients, positive and negative tests against tested), a part that is suppressed alone is joined by the
+/// smallest other non-zero part, repeated until no subtraction gives a suppressed cell back.</item>
+/// </list>
+/// <para>Remaining limitation, documented: differences of successive numbers at risk in a figure's risk table are not
+/// protected (the rows are cumulative counts of at least Threshold each).</para>
+/// </remarks>
+/// <param name="Threshold">The smallest count shown; counts 1..Threshold − 1 are suppressed. 0 or 1 suppresses nothing.</param>
+public sealed record DisclosurePolicy(int Threshold = 11)
+{
+    /// <summary>Threshold 11: the CMS cell-size rule (no cell of 1-10).</summary>
+    public static DisclosurePolicy Default { get; } = new();
+
+    /// <summary>Nothing suppressed, for work inside the data custodian's walls.</summary>
+    public static DisclosurePolicy None { get; } = new(0);
+
+    /// <summary>The threshold, ≥ 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative threshold.</exception>
+    public int Threshold { get; init; } = Threshold >= 0
+        ? Threshold
+        : throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "Threshold must be >= 0 (0 = no suppression).");
+
+    /// <summary>Whether a count is suppressed (1 ≤ count &lt; Threshold).</summary>
+    /// <param name="count">A count.</param>
+    /// <returns>True when it must not be shown.</returns>
+    public bool Suppresses(double count) => count > 0 && count < Threshold;
+
+    /// <summary>How a suppressed count prints: "&lt;Threshold".</summary>
+    public string Mask => "<" + Threshold.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>How a suppressed derived value (percentage, interval, rate, estimate, quantile) prints.</summary>
+    public const string Suppressed = "suppressed";
+
+    /// <summary>A count as it may be shown: the number, or <see cref="Mask"/>.</summary>
+    /// <param name="count">A count ≥ 0.</param>
+    /// <returns>The text.</returns>
+    public string FormatCount(double count) =>
+        Suppresses(count) ? Mask : count.ToString("0.##", CultureInfo.InvariantCulture);
+
+    /// <summary>The footnote every rendering carries when something is suppressed.</summary>
+    internal string Footnote =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Mask}: a count of 1-{Threshold - 1}; {Suppressed}: a value derivable from such a count (disclosure threshold {Threshold}).");
+}
