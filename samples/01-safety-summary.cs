@@ -4,7 +4,9 @@
 //   dotnet run samples/01-safety-summary.cs -- my-cohort.csv     # your own file (docs/cohort-schema.md)
 // Counts below 11 are printed as "<11" so the text can be shared; pass a threshold as the 2nd argument (0 = off).
 #:project ../src/CarTRisk/CarTRisk.csproj
+#:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 using CarTRisk;
+using CarTRisk.Plotting;
 
 // Cell 1: read the cohort. A bad file stops here with every bad row listed (line, column, value, reason).
 string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples", "data", "example-cohort.csv");
@@ -28,9 +30,10 @@ var policy = threshold == 0 ? DisclosurePolicy.None : new DisclosurePolicy(thres
 var report = SafetySummary.Compute(cohort, horizonDays: 1095) with { Title = $"Secondary malignancy after CAR T: {Path.GetFileName(path)}" };
 Console.WriteLine(report.ToText(policy));
 
-// Cell 3: the same report as one self-contained HTML file and as Markdown, ready to leave the custodian.
+// Cell 3: the same report as one self-contained HTML file (figures inline as SVG, drawn under the same policy) and
+// as Markdown, ready to leave the custodian.
 string outDir = args.Length > 2 ? args[2] : Path.GetTempPath();
-File.WriteAllText(Path.Combine(outDir, "safety-report.html"), report.ToHtml(policy));
+File.WriteAllText(Path.Combine(outDir, "safety-report.html"), report.ToHtmlWithFigures(policy));
 File.WriteAllText(Path.Combine(outDir, "safety-report.md"), report.ToMarkdown(policy));
 Console.WriteLine($"wrote {Path.Combine(outDir, "safety-report.html")} and safety-report.md");
 return 0;

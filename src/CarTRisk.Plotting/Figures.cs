@@ -52,6 +52,11 @@ public sealed record FigureOptions
 
     /// <summary>Upper limit of the probability axis (e.g. 0.1 for a rare event); null for automatic.</summary>
     public double? YMax { get; init; }
+
+    /// <summary>Disclosure control (default: threshold 11): numbers at risk of 1-10 print as "&lt;11", curves stop
+    /// where fewer than the threshold are at risk, and onset histogram bins are merged until each holds at least the
+    /// threshold. <see cref="DisclosurePolicy.None"/> inside the custodian's walls.</summary>
+    public DisclosurePolicy Disclosure { get; init; } = DisclosurePolicy.Default;
 }
 
 /// <summary>A rendered figure that can be saved as PNG or SVG.</summary>
@@ -218,6 +223,11 @@ public static class Figures
             throw new ArgumentException("onset has no case to plot.", nameof(onset));
         }
 
+        if (options.Disclosure.Suppresses(onset.Cases))
+        {
+            throw new ArgumentException($"onset has {options.Disclosure.Mask} cases: any histogram would disclose them (FigureOptions.Disclosure; DisclosurePolicy.None inside the custodian's walls).", nameof(onset));
+        }
+
         var plot = NewPlot(options);
         double scale = Divisor(options.Scale);
         int bins = (int)Math.Floor(onset.Days[^1] / binDays) + 1;
@@ -227,20 +237,42 @@ public static class Figures
             counts[(int)Math.Floor(d / binDays)]++;
         }
 
-        var bars = new List<Bar>();
+        // Disclosure: adjacent bins are merged (left to right) until each bar holds at least the threshold; a short
+        // remainder joins the last bar. Without a threshold every bin is its own bar.
+        var groups = new List<(int From, int To, double Count)>();
+        int from = 0;
+        double acc = 0;
         for (int b = 0; b < bins; b++)
+        {
+            acc += counts[b];
+            if (options.Disclosure.Threshold <= 1 || acc >= options.Disclosure.Threshold)
+            {
+                groups.Add((from, b, acc));
+                from = b + 1;
+                acc = 0;
+            }
+        }
+
+        if (acc > 0)
+        {
+            var last = groups[^1];
+            groups[^1] = (last.From, bins - 1, last.Count + acc);
+        }
+
+        var bars = new List<Bar>();
+        foreach (var (lo, hi, count) in groups)
         {
             bars.Add(new Bar
             {
-                Position = ((b + 0.5) * binDays) / scale,
-                Value = counts[b],
-                Size = binDays / scale * 0.95,
+                Position = ((lo + hi + 1) * binDays / 2) / scale,
+                Value = count,
+                Size = (hi - lo + 1) * binDays / scale * 0.95,
                 FillColor = Palette[0],
             });
         }
 
         plot.Add.Bars(bars);
-        double yTop = counts.Max() * 1.15;
+        double yTop = groups.Max(g => g.Count) * 1.15;
         if (onset.Median is { } median)
         {
             var line = plot.Add.Line(median / scale, 0, median / scale, yTop);
@@ -331,10 +363,36 @@ public static class Figures
     }
 
     private sealed record Series(string Label, double[] Time, double[] Value, double[] Lower, double[] Upper, double[] Censored,
-        double[] AtRisk, double Start);
+        double[] AtRisk, double Start)
+    {
+        /// <summary>The whole at-risk column (for the risk table), also past a disclosure cut.</summary>
+        public double[]? FullAtRisk { get; init; }
+
+        public double[]? FullTime { get; init; }
+    }
+
+    /// <summary>The part of a curve the policy lets a figure show: rows up to (not including) the first time with
+    /// 1..threshold − 1 at risk, whose steps would rest on fewer people than the threshold.</summary>
+    private static Series Disclosed(Series s, DisclosurePolicy policy)
+    {
+        int cut = Array.FindIndex(s.AtRisk, n => policy.Suppresses(n));
+        if (cut < 0)
+        {
+            return s;
+        }
+
+        T[] Take<T>(T[] a) => a[..cut];
+        return s with
+        {
+            Time = Take(s.Time), Value = Take(s.Value), Lower = Take(s.Lower), Upper = Take(s.Upper), Censored = Take(s.Censored),
+            Label = s.Label + (cut == 0 ? $" (not shown: fewer than {policy.Threshold} at risk)" : ""),
+            FullAtRisk = s.AtRisk, FullTime = s.Time, AtRisk = Take(s.AtRisk),
+        };
+    }
 
     private static Figure Draw(List<Series> series, FigureOptions options, string yLabel, double yTop)
     {
+        series = series.Select(x => Disclosed(x, options.Disclosure)).ToList();
         var plot = NewPlot(options);
         double scale = Divisor(options.Scale);
         double tMax = series.Max(s => s.Time.Length == 0 ? 0 : s.Time[^1]);
@@ -397,7 +455,7 @@ public static class Figures
                 double rowY = -yTop * 0.085 * (k + 1.1);
                 foreach (double tick in ticks)
                 {
-                    var txt = plot.Add.Text(AtRiskAt(series[k], tick).ToString("0", CultureInfo.InvariantCulture), tick / scale, rowY);
+                    var txt = plot.Add.Text(options.Disclosure.FormatCount(AtRiskAt(series[k], tick)), tick / scale, rowY);
                     txt.LabelFontSize = 12;
                     txt.LabelFontColor = Palette[k % Palette.Length];
                     txt.LabelAlignment = Alignment.UpperCenter;
@@ -428,11 +486,13 @@ public static class Figures
 
     private static double AtRiskAt(Series s, double day)
     {
-        for (int i = 0; i < s.Time.Length; i++)
+        var time = s.FullTime ?? s.Time;
+        var atRisk = s.FullAtRisk ?? s.AtRisk;
+        for (int i = 0; i < time.Length; i++)
         {
-            if (s.Time[i] >= day)
+            if (time[i] >= day)
             {
-                return s.AtRisk[i];
+                return atRisk[i];
             }
         }
 

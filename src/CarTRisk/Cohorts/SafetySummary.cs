@@ -104,6 +104,35 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <exception cref="ArgumentException"><see cref="Title"/> holds a control character.</exception>
     public string ToHtml(DisclosurePolicy? policy = null) => Reports.HtmlDocument(Tables(), policy ?? DisclosurePolicy.Default, CheckedTitle());
 
+    /// <summary>The HTML report with figures embedded as inline SVG (still one self-contained file). The figures must
+    /// have been drawn under the same policy (CarTRisk.Plotting's <c>ReportFigures.ToHtmlWithFigures</c> does both).</summary>
+    /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
+    /// <param name="figures">Captions and SVG markup, inserted as given (trusted input).</param>
+    /// <returns>The HTML.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="figures"/> is null.</exception>
+    /// <exception cref="ArgumentException">A caption or <see cref="Title"/> holds a control character, or an SVG does not start with &lt;svg.</exception>
+    public string ToHtml(DisclosurePolicy? policy, IReadOnlyList<ReportFigure> figures)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        foreach (var f in figures)
+        {
+            _ = new TextCell(f.Caption);
+            if (!f.Svg.TrimStart().StartsWith("<svg", StringComparison.Ordinal) && !f.Svg.TrimStart().StartsWith("<?xml", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"figure '{f.Caption}' is not SVG markup.", nameof(figures));
+            }
+        }
+
+        return Reports.HtmlDocument(Tables(), policy ?? DisclosurePolicy.Default, CheckedTitle(),
+            figures.Select(f => (f.Caption, StripXmlDeclaration(f.Svg))).ToArray());
+    }
+
+    private static string StripXmlDeclaration(string svg)
+    {
+        svg = svg.TrimStart();
+        return svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..].TrimStart() : svg;
+    }
+
     /// <summary>Long-format CSV (table, row, column, value), RFC 4180.</summary>
     /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
     /// <returns>The CSV.</returns>
@@ -121,6 +150,11 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <summary>Malignancies diagnosed up to <paramref name="days"/> (the events behind the risk estimates there).</summary>
     internal int CasesBy(double days) => Onset.Days.Count(d => d <= days);
 }
+
+/// <summary>A figure for an HTML report: a caption and its SVG markup.</summary>
+/// <param name="Caption">The caption (plain text).</param>
+/// <param name="Svg">The SVG document.</param>
+public sealed record ReportFigure(string Caption, string Svg);
 
 /// <summary>One product's line of the safety report.</summary>
 /// <param name="Product">The product ("(missing)" for records without one).</param>
