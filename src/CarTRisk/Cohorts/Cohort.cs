@@ -170,7 +170,7 @@ public sealed class Cohort
     /// <summary>The label of records whose key is null.</summary>
     public const string Missing = "(missing)";
 
-    private Cohort Subset(IEnumerable<CohortRecord> records)
+    internal Cohort Subset(IEnumerable<CohortRecord> records)
     {
         var list = records.ToArray();
         var ids = new HashSet<string>(list.Select(r => r.PatientId), StringComparer.Ordinal);

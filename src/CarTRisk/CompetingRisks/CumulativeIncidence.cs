@@ -116,6 +116,10 @@ public sealed record CumulativeIncidenceCurve
     /// <summary>The options used.</summary>
     public CumulativeIncidenceOptions Options { get; }
 
+    /// <summary>Every cause at yearly times as a table, through the default disclosure policy.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => this.ToTable(null).ToText();
+
     /// <summary>Infinitesimal-jackknife standard errors on the probability scale, by state: [0] the event-free
     /// probability, [c] the cumulative incidence of cause c; equal to survfit's multi-state <c>std.err</c>
     /// (<c>survfit(Surv(t, factor(cause)) ~ 1)</c>, its default). Unlike <see cref="Variance"/> (cuminc's Aalen

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace CarTRisk;
 
 /// <summary>The result of Gray's K-sample test for cumulative incidence.</summary>
@@ -11,6 +13,18 @@ public sealed record GrayTestResult(double Statistic, int DegreesOfFreedom, doub
 {
     /// <summary>Whether the variance was singular (Statistic and PValue are then NaN; R gives −1 and 1).</summary>
     public bool Singular { get; init; }
+
+    /// <summary>The groups, ascending (as text, invariant culture).</summary>
+    public System.Collections.Immutable.ImmutableArray<string> Groups { get; init; } = [];
+
+    /// <summary>Records per group.</summary>
+    public System.Collections.Immutable.ImmutableArray<int> Counts { get; init; } = [];
+
+    /// <summary>Events of the cause tested per group.</summary>
+    public System.Collections.Immutable.ImmutableArray<int> Events { get; init; } = [];
+
+    /// <inheritdoc/>
+    public override string ToString() => this.ToTable().ToText();
 }
 
 /// <summary>Gray's (1988) test of equality of the cumulative incidence of one cause across k groups.</summary>
@@ -269,20 +283,29 @@ public static class GrayTest
         }
 
         var s = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfArray(score);
+        var names = levels.Select(l => Convert.ToString(l, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToImmutableArray();
+        var counts = new int[ng];
+        var events = new int[ng];
+        for (int i = 0; i < n; i++)
+        {
+            counts[group[i]]++;
+            events[group[i]] += causes[i] == eventOfInterest ? 1 : 0;
+        }
+
         if (!Numerics.RankCheck.FullRank(vs))
         {
-            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true };
+            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true, Groups = names, Counts = [.. counts], Events = [.. events] };
         }
 
         double statistic = vs.Solve(s).DotProduct(s);
         if (!double.IsFinite(statistic))
         {
-            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true };
+            return new GrayTestResult(double.NaN, ng1, double.NaN) { Singular = true, Groups = names, Counts = [.. counts], Events = [.. events] };
         }
 
         // cuminc reports 1 - pchisq(stat, df), not the upper tail: for tiny p the two differ past the 7th digit,
         // and matching R is the contract, so the same complement is taken here.
         double p = 1 - Numerics.Distributions.GammaTail(ng1 / 2.0, Math.Max(0, statistic) / 2, upper: false);
-        return new GrayTestResult(statistic, ng1, p);
+        return new GrayTestResult(statistic, ng1, p) { Groups = names, Counts = [.. counts], Events = [.. events] };
     }
 }

@@ -10,7 +10,28 @@ namespace CarTRisk;
 /// <param name="Method">The interval method.</param>
 /// <param name="Level">The confidence level.</param>
 public sealed record ProportionEstimate(int Cases, int CohortSize, double Value, ConfidenceInterval Interval,
-    BinomialMethod Method, double Level);
+    BinomialMethod Method, double Level)
+{
+    /// <summary>"x/n = p (level CI lo to hi)" through the default disclosure policy (x, n or n − x of 1-10 suppress
+    /// the counts and the percentage).</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => ToString(DisclosurePolicy.Default);
+
+    /// <summary>The estimate as text under a disclosure policy.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <returns>The text.</returns>
+    public string ToString(DisclosurePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        bool hide = policy.Suppresses(Cases) || policy.Suppresses(CohortSize) || policy.Suppresses(CohortSize - Cases);
+        string x = hide && !policy.Suppresses(Cases) ? DisclosurePolicy.Suppressed : policy.FormatCount(Cases);
+        string n = hide && !policy.Suppresses(CohortSize) ? DisclosurePolicy.Suppressed : policy.FormatCount(CohortSize);
+        return hide
+            ? $"{x}/{n} = {DisclosurePolicy.Suppressed}"
+            : string.Create(c, $"{Cases}/{CohortSize} = {Value * 100:0.00} % ({Level * 100:0.####}% CI {Interval.Lower * 100:0.00} % to {Interval.Upper * 100:0.00} %, {Method})");
+    }
+}
 
 /// <summary>An incidence rate: cases per one unit of person-time, with its exact Poisson interval.</summary>
 /// <param name="Cases">The number of cases (x).</param>
@@ -20,6 +41,17 @@ public sealed record ProportionEstimate(int Cases, int CohortSize, double Value,
 /// <param name="Level">The confidence level.</param>
 public sealed record RateEstimate(int Cases, double PersonTime, double Value, ConfidenceInterval Interval, double Level)
 {
+    /// <summary>"x events / T = rate (CI)" through the default disclosure policy (x of 1-10 suppresses the rate).</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var policy = DisclosurePolicy.Default;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return policy.Suppresses(Cases)
+            ? string.Create(c, $"{policy.Mask} events / {PersonTime:0.##} = {DisclosurePolicy.Suppressed}")
+            : string.Create(c, $"{Cases} events / {PersonTime:0.##} = {Value:G6} ({Level * 100:0.####}% CI {Interval.Lower:G6} to {Interval.Upper:G6})");
+    }
+
     /// <summary>The same rate expressed per <paramref name="units"/> units of person-time (e.g. per 100 person-years).</summary>
     /// <param name="units">The multiplier, finite and &gt; 0.</param>
     /// <returns>A rate whose <see cref="Value"/> and <see cref="Interval"/> are multiplied by <paramref name="units"/>

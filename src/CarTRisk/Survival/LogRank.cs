@@ -16,7 +16,12 @@ namespace CarTRisk;
 public sealed record LogRankResult<TGroup>(double ChiSquare, int DegreesOfFreedom, double PValue,
     ImmutableArray<TGroup> Groups, ImmutableArray<double> Observed, ImmutableArray<double> Expected,
     ImmutableArray<ImmutableArray<double>> Variance, ImmutableArray<int> Count)
-    where TGroup : notnull;
+    where TGroup : notnull
+{
+    /// <summary>The test as a table, through the default disclosure policy.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => this.ToTable().ToText();
+}
 
 /// <summary>The log-rank test and the Harrington-Fleming G-rho family for k groups, optionally stratified.</summary>
 /// <example>

@@ -103,6 +103,10 @@ public sealed record SurvivalCurve
     /// <summary>The options used.</summary>
     public KaplanMeierOptions Options { get; }
 
+    /// <summary>The curve at yearly times as a table, through the default disclosure policy.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => this.ToTable().ToText();
+
     /// <summary>The curve at any time: right-continuous, S = 1 before the first time, carried forward (and flagged)
     /// past the last.</summary>
     /// <param name="time">The time, finite.</param>
