@@ -113,4 +113,34 @@ public sealed class FiguresTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Scale = (TimeScale)9 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Width = 0 }));
     }
+
+    [Fact]
+    public void Figures_ApplyTheDisclosurePolicy()
+    {
+        // 30 patients, times 10..300: at the 180-day tick 12 are at risk, at 270 days 3.
+        var t = Enumerable.Range(1, 30).Select(i => i * 10.0).ToArray();
+        var e = t.Select((_, i) => i % 3 == 0).ToArray();
+        var km = KaplanMeier.Estimate(t, e);
+        var options = FigureOptions.Default with { Scale = TimeScale.Days, TickDays = [0, 180, 270] };
+        var masked = Texts(Figures.KaplanMeier([("g", km)], options).ToSvg());
+        var open = Texts(Figures.KaplanMeier([("g", km)], options with { Disclosure = DisclosurePolicy.None }).ToSvg());
+        Assert.Contains("4", open);
+        Assert.DoesNotContain("4", masked);
+        Assert.Contains("<11", masked);
+        Assert.Contains("13", masked);
+
+        // Onset histogram: every bar holds at least 11 cases under the default policy; fewer than 11 cases: refused.
+        var days = Enumerable.Range(0, 25).Select(i => (double)(i * 37 % 900)).Order().ToArray();
+        var onset = new OnsetSummary(25, null, null, null, days[0], days[^1], null, days);
+        var bars = Figures.OnsetHistogram(onset, 90).Plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().SelectMany(b => b.Bars).ToList();
+        Assert.All(bars, b => Assert.True(b.Value >= 11));
+        Assert.Equal(25, bars.Sum(b => b.Value));
+        var fine = Figures.OnsetHistogram(onset, 90, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).Plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().SelectMany(b => b.Bars).ToList();
+        Assert.Contains(fine, b => b.Value is > 0 and < 11);
+        var few = new OnsetSummary(5, null, null, null, 1, 5, null, [1.0, 2, 3, 4, 5]);
+        Assert.Throws<ArgumentException>(() => Figures.OnsetHistogram(few));
+    }
+
+    private static List<string> Texts(string svg) =>
+        System.Text.RegularExpressions.Regex.Matches(svg, "<text[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).ToList();
 }
