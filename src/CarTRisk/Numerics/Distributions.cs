@@ -518,6 +518,9 @@ internal static class Distributions
 
     /// <summary>The standard normal quantile (MathNet's erfc-inverse, accurate to a few ulps).</summary>
     public static double NormalQuantile(double p) => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p);
+
+    /// <summary>P(Z &gt; x) for a standard normal, as erfc(x/√2)/2 (accurate in the far tail, unlike 1 − Φ).</summary>
+    public static double NormalTail(double x) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(x / Math.Sqrt(2));
 }
 
 /// <summary>Accurate log(1 + x) and exp(x) − 1 (the BCL's double.LogP1/ExpM1 are computed naively).</summary>

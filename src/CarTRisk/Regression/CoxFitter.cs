@@ -1,0 +1,487 @@
+using System.Collections.Immutable;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace CarTRisk;
+
+/// <summary>The validated, centred and sorted input of a Cox fit.</summary>
+internal sealed class CoxData
+{
+    public int N { get; private init; }
+
+    public int P { get; private init; }
+
+    public required double[] X { get; init; }          // n × p row-major, centred
+
+    public required double[] Center { get; init; }
+
+    public required double[] Time { get; init; }
+
+    public required double[] Entry { get; init; }      // −∞ without delayed entry
+
+    public required bool[] Status { get; init; }
+
+    public required double[] Weight { get; init; }
+
+    public required int[] Stratum { get; init; }
+
+    public int[]? Cluster { get; init; }
+
+    public int ClusterCount { get; init; }
+
+    public bool HasEntry { get; init; }
+
+    public required int[] ExitOrder { get; init; }     // by (stratum, exit desc)
+
+    public required int[] EntryOrder { get; init; }    // by (stratum, entry desc)
+
+    public required int[] StrataStart { get; init; }   // boundaries in both orders (count + 1)
+
+    public int Events { get; init; }
+
+    public static CoxData Prepare(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, DesignMatrix covariates, CoxOptions options)
+    {
+        int n = durations.Length, p = covariates.Columns;
+        Guard.NotEmpty(n, nameof(durations));
+        Guard.SameLength(n, nameof(durations), events.Length, nameof(events));
+        Guard.SameLength(n, nameof(durations), covariates.Rows, nameof(covariates));
+        Guard.FiniteNonNegative(durations, nameof(durations));
+        Guard.Level(options.Level, "options.Level");
+        if (!Enum.IsDefined(options.Ties))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Ties, "options.Ties is not a defined TieMethod.");
+        }
+
+        var entry = new double[n];
+        if (options.EntryTimes is { } e)
+        {
+            Guard.SameLength(n, nameof(durations), e.Length, "options.EntryTimes");
+            for (int i = 0; i < n; i++)
+            {
+                if (!double.IsFinite(e[i]) || !(e[i] < durations[i]))
+                {
+                    throw new ArgumentException($"options.EntryTimes[{i}] is {Guard.Show(e[i])}; an entry must be finite and before its exit {Guard.Show(durations[i])}.", nameof(options));
+                }
+
+                entry[i] = e[i];
+            }
+        }
+        else
+        {
+            Array.Fill(entry, double.NegativeInfinity);
+        }
+
+        var weight = new double[n];
+        if (options.Weights is { } w)
+        {
+            Guard.SameLength(n, nameof(durations), w.Length, "options.Weights");
+            for (int i = 0; i < n; i++)
+            {
+                if (!(w[i] > 0 && double.IsFinite(w[i])))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(options), w[i], $"options.Weights[{i}] is {Guard.Show(w[i])}; weights must be finite and > 0.");
+                }
+
+                weight[i] = w[i];
+            }
+        }
+        else
+        {
+            Array.Fill(weight, 1.0);
+        }
+
+        var stratum = new int[n];
+        int strata = 1;
+        if (options.Strata is { } s)
+        {
+            Guard.SameLength(n, nameof(durations), s.Length, "options.Strata");
+            var (levels, index) = LogRank.Encode<string>(s, "options.Strata");
+            stratum = index;
+            strata = levels.Length;
+        }
+
+        int[]? cluster = null;
+        int clusters = 0;
+        if (options.Cluster is { } c)
+        {
+            Guard.SameLength(n, nameof(durations), c.Length, "options.Cluster");
+            var (levels, index) = LogRank.Encode<string>(c, "options.Cluster");
+            cluster = index;
+            clusters = levels.Length;
+        }
+
+        var center = new double[p];
+        var x = new double[n * p];
+        for (int j = 0; j < p; j++)
+        {
+            var col = covariates.Column(j);
+            double mean = 0;
+            for (int i = 0; i < n; i++)
+            {
+                mean += col[i];
+            }
+
+            mean /= n;
+            center[j] = mean;
+            for (int i = 0; i < n; i++)
+            {
+                x[(i * p) + j] = col[i] - mean;
+            }
+        }
+
+        var times = durations.ToArray();
+        var exitOrder = Enumerable.Range(0, n).ToArray();
+        Array.Sort(exitOrder, (a, b) => stratum[a] != stratum[b] ? stratum[a].CompareTo(stratum[b]) : times[b].CompareTo(times[a]));
+        var entryOrder = Enumerable.Range(0, n).ToArray();
+        Array.Sort(entryOrder, (a, b) => stratum[a] != stratum[b] ? stratum[a].CompareTo(stratum[b]) : entry[b].CompareTo(entry[a]));
+        var starts = new int[strata + 1];
+        foreach (int st in stratum)
+        {
+            starts[st + 1]++;
+        }
+
+        for (int k = 0; k < strata; k++)
+        {
+            starts[k + 1] += starts[k];
+        }
+
+        int nevent = 0;
+        foreach (bool ev in events)
+        {
+            nevent += ev ? 1 : 0;
+        }
+
+        if (nevent == 0)
+        {
+            throw new ArgumentException("events has no event; the Cox model is not identified.", nameof(events));
+        }
+
+        return new CoxData
+        {
+            N = n, P = p, X = x, Center = center, Time = times, Entry = entry, Status = events.ToArray(), Weight = weight,
+            Stratum = stratum, Cluster = cluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
+            ExitOrder = exitOrder, EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
+        };
+    }
+}
+
+/// <summary>One event time of a stratum at the current β: what the score residuals and the baseline hazard need.</summary>
+internal readonly record struct CoxEventTime(int Stratum, double Time, int Deaths, double WeightSum, double S0, double E0, double[] S1, double[] E1);
+
+/// <summary>Newton-Raphson for the Cox partial likelihood (Efron or Breslow ties, weights, strata, delayed entry).</summary>
+internal static class CoxFitter
+{
+    /// <summary>ℓ(β), the score and the information; optionally the per-time sums.</summary>
+    public static (double LogLik, double[] Score, double[] Info) Evaluate(CoxData d, double[] beta, bool efron, List<CoxEventTime>? trace = null)
+    {
+        int n = d.N, p = d.P;
+        var eta = new double[n];
+        var risk = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0;
+            for (int j = 0; j < p; j++)
+            {
+                s += d.X[(i * p) + j] * beta[j];
+            }
+
+            eta[i] = s;
+            risk[i] = d.Weight[i] * Math.Exp(s);
+        }
+
+        double loglik = 0;
+        var score = new double[p];
+        var info = new double[p * p];
+        var s1 = new double[p];
+        var s2 = new double[p * p];
+        var e1 = new double[p];
+        var e2 = new double[p * p];
+        var xsum = new double[p];
+        var xbar = new double[p];
+        for (int st = 0; st + 1 < d.StrataStart.Length; st++)
+        {
+            double s0 = 0;
+            Array.Clear(s1);
+            Array.Clear(s2);
+            int lo = d.StrataStart[st], hi = d.StrataStart[st + 1];
+            int i = lo, pn = lo;
+            while (i < hi)
+            {
+                double t = d.Time[d.ExitOrder[i]];
+                int jEnd = i;
+                int deaths = 0;
+                double e0 = 0, wsum = 0;
+                Array.Clear(e1);
+                Array.Clear(e2);
+                Array.Clear(xsum);
+                while (jEnd < hi && d.Time[d.ExitOrder[jEnd]] == t)
+                {
+                    int r = d.ExitOrder[jEnd];
+                    Add(d, r, risk[r], ref s0, s1, s2, +1);
+                    if (d.Status[r])
+                    {
+                        deaths++;
+                        wsum += d.Weight[r];
+                        loglik += d.Weight[r] * eta[r];
+                        Add(d, r, risk[r], ref e0, e1, e2, +1);
+                        for (int j = 0; j < p; j++)
+                        {
+                            xsum[j] += d.Weight[r] * d.X[(r * p) + j];
+                        }
+                    }
+
+                    jEnd++;
+                }
+
+                if (d.HasEntry)
+                {
+                    while (pn < hi && d.Entry[d.EntryOrder[pn]] >= t)
+                    {
+                        int r = d.EntryOrder[pn];
+                        Add(d, r, risk[r], ref s0, s1, s2, -1);
+                        pn++;
+                    }
+                }
+
+                if (deaths > 0)
+                {
+                    trace?.Add(new CoxEventTime(st, t, deaths, wsum, s0, e0, (double[])s1.Clone(), (double[])e1.Clone()));
+                    for (int j = 0; j < p; j++)
+                    {
+                        score[j] += xsum[j];
+                    }
+
+                    int terms = efron ? deaths : 1;
+                    double wk = efron ? wsum / deaths : wsum;
+                    for (int k = 0; k < terms; k++)
+                    {
+                        double f = efron ? (double)k / deaths : 0;
+                        double a = s0 - (f * e0);
+                        loglik -= wk * Math.Log(a);
+                        for (int j = 0; j < p; j++)
+                        {
+                            xbar[j] = (s1[j] - (f * e1[j])) / a;
+                            score[j] -= wk * xbar[j];
+                        }
+
+                        for (int j = 0; j < p; j++)
+                        {
+                            for (int m = 0; m <= j; m++)
+                            {
+                                double v = wk * (((s2[(j * p) + m] - (f * e2[(j * p) + m])) / a) - (xbar[j] * xbar[m]));
+                                info[(j * p) + m] += v;
+                            }
+                        }
+                    }
+                }
+
+                i = jEnd;
+            }
+        }
+
+        for (int j = 0; j < p; j++)
+        {
+            for (int m = 0; m < j; m++)
+            {
+                info[(m * p) + j] = info[(j * p) + m];
+            }
+        }
+
+        return (loglik, score, info);
+    }
+
+    private static void Add(CoxData d, int r, double rr, ref double s0, double[] s1, double[] s2, int sign)
+    {
+        int p = d.P;
+        double w = sign * rr;
+        s0 += w;
+        for (int j = 0; j < p; j++)
+        {
+            double xj = d.X[(r * p) + j];
+            s1[j] += w * xj;
+            for (int m = 0; m <= j; m++)
+            {
+                s2[(j * p) + m] += w * xj * d.X[(r * p) + m];
+            }
+        }
+    }
+
+    private static double[]? Solve(double[] info, double[] rhs, int p)
+    {
+        var a = Matrix<double>.Build.Dense(p, p, (r, c) => info[(r * p) + c]);
+        try
+        {
+            var chol = a.Cholesky();
+            var x = chol.Solve(Vector<double>.Build.DenseOfArray(rhs)).ToArray();
+            return x.All(double.IsFinite) ? x : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static double[]? Inverse(double[] info, int p)
+    {
+        var a = Matrix<double>.Build.Dense(p, p, (r, c) => info[(r * p) + c]);
+        try
+        {
+            var inv = a.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(p));
+            var result = new double[p * p];
+            for (int r = 0; r < p; r++)
+            {
+                for (int c = 0; c < p; c++)
+                {
+                    result[(r * p) + c] = (inv[r, c] + inv[c, r]) / 2;
+                }
+            }
+
+            return result.All(double.IsFinite) ? result : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static double Decrement(double[] u, double[] info, int p)
+    {
+        var x = Solve(info, u, p);
+        return x is null ? double.PositiveInfinity : x.Select((v, j) => v * u[j]).Sum();
+    }
+
+    private static double ChiSquareP(double stat, int df) =>
+        double.IsNaN(stat) ? double.NaN : Numerics.Distributions.GammaTail(df / 2.0, Math.Max(0, stat) / 2, upper: true);
+
+    public static CoxModel Run(CoxData d, ImmutableArray<string> terms, CoxOptions options)
+    {
+        int p = d.P;
+        bool efron = options.Ties == TieMethod.Efron;
+        var beta = new double[p];
+        var (ll0, u0, i0) = Evaluate(d, beta, efron);
+        var v0 = Solve(i0, u0, p);
+        double scoreStat = v0 is null ? double.NaN : v0.Select((v, j) => v * u0[j]).Sum();
+        double ll = ll0;
+        var u = u0;
+        var info = i0;
+        bool converged = false;
+        string? message = null;
+        int iter = 0;
+        for (iter = 1; iter <= options.MaxIterations; iter++)
+        {
+            var step = Solve(info, u, p);
+            if (step is null)
+            {
+                message = "the information matrix is singular (a covariate is constant or collinear with others)";
+                break;
+            }
+
+            var inv = Inverse(info, p)!;
+            double size = 0;
+            for (int j = 0; j < p; j++)
+            {
+                size = Math.Max(size, Math.Abs(step[j]) / Math.Sqrt(Math.Max(inv[(j * p) + j], double.Epsilon)));
+            }
+
+            var next = beta.Select((b, j) => b + step[j]).ToArray();
+            var (lln, un, inn) = Evaluate(d, next, efron);
+            if (size < 1e-10)
+            {
+                beta = next;
+                (ll, u, info) = (lln, un, inn);
+                converged = double.IsFinite(ll);
+                break;
+            }
+
+            // Near the maximum the change of ℓ falls below its rounding; there the step is judged by the Newton
+            // decrement UᵀI⁻¹U (the squared distance to the maximum in standard errors), which keeps shrinking.
+            double decrement = Decrement(u, info, p);
+            bool Better(double l, double[] uu, double[] ii) =>
+                double.IsFinite(l) && (l > ll || (Math.Abs(l - ll) <= 1e-11 * Math.Max(1, Math.Abs(ll)) && Decrement(uu, ii, p) < decrement));
+
+            int halvings = 0;
+            while (!Better(lln, un, inn) && halvings < 60)
+            {
+                for (int j = 0; j < p; j++)
+                {
+                    step[j] /= 2;
+                    next[j] = beta[j] + step[j];
+                }
+
+                (lln, un, inn) = Evaluate(d, next, efron);
+                halvings++;
+            }
+
+            if (!Better(lln, un, inn))
+            {
+                message = "the likelihood could not be increased (step halving failed)";
+                break;
+            }
+
+            bool flat = Math.Abs(lln - ll) <= 1e-14 * Math.Max(1, Math.Abs(ll));
+            beta = next;
+            (ll, u, info) = (lln, un, inn);
+            if (flat && size > 1e-4)
+            {
+                // The likelihood no longer changes but the coefficients still move: monotone likelihood.
+                var runaway = Enumerable.Range(0, p).Where(j => Math.Abs(step[j]) > 1e-6).Select(j => terms[j]);
+                message = $"the log-likelihood converged before the coefficients; the coefficient(s) of {string.Join(", ", runaway)} may be infinite (monotone likelihood, e.g. a group without events)";
+                break;
+            }
+        }
+
+        if (!converged && message is null)
+        {
+            message = $"no convergence in {options.MaxIterations} iterations";
+        }
+
+        var naive = Inverse(info, p);
+        if (naive is null)
+        {
+            converged = false;
+            message ??= "the information matrix at the estimate is singular";
+            naive = Enumerable.Repeat(double.NaN, p * p).ToArray();
+        }
+
+        var trace = new List<CoxEventTime>();
+        Evaluate(d, beta, efron, trace);
+        var variance = naive;
+        if (d.Cluster is not null)
+        {
+            variance = CoxResiduals.Robust(d, beta, naive, trace, efron);
+        }
+
+        double z = Numerics.Distributions.NormalQuantile((1 + options.Level) / 2);
+        var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(variance[(j * p) + j])).ToArray();
+        var waldSolve = Solve(variance, beta, p);
+        double wald = waldSolve is null ? double.NaN : waldSolve.Select((v, j) => v * beta[j]).Sum();
+        double lr = 2 * (ll - ll0);
+        bool stratified = d.StrataStart.Length > 2;
+        return new CoxModel
+        {
+            Terms = terms,
+            Coefficients = [.. beta],
+            StdErr = [.. se],
+            HazardRatio = [.. beta.Select(Math.Exp)],
+            Lower = [.. beta.Select((b, j) => Math.Exp(b - (z * se[j])))],
+            Upper = [.. beta.Select((b, j) => Math.Exp(b + (z * se[j])))],
+            Z = [.. beta.Select((b, j) => b / se[j])],
+            PValue = [.. beta.Select((b, j) => 2 * Numerics.Distributions.NormalTail(Math.Abs(b / se[j])))],
+            Variance = [.. variance],
+            NaiveVariance = [.. naive],
+            LogLikelihoodNull = ll0,
+            LogLikelihood = ll,
+            LikelihoodRatio = new TestResult(lr, p, ChiSquareP(lr, p)),
+            Wald = new TestResult(wald, p, ChiSquareP(wald, p)),
+            Score = new TestResult(scoreStat, p, ChiSquareP(scoreStat, p)),
+            Observations = d.N,
+            Events = d.Events,
+            Iterations = iter,
+            Converged = converged,
+            ConvergenceMessage = converged ? null : message,
+            Level = options.Level,
+            Ties = options.Ties,
+            Stratified = stratified,
+            Baseline = stratified ? null : CoxResiduals.Baseline(d, beta, trace, efron),
+        };
+    }
+}

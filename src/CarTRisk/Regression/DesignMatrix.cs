@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace CarTRisk;
+
+/// <summary>
+/// The covariate matrix of a regression, as R's <c>model.matrix(~ x1 + x2 + ...)[, -1]</c> with treatment contrasts: a
+/// numeric covariate is one column named as the covariate; a categorical one gives a 0/1 column per level other than
+/// the reference, named covariate + level (<c>sexM</c>, <c>productide-cel</c>), levels in ordinal order.
+/// </summary>
+public sealed class DesignMatrix
+{
+    private readonly double[][] columns;
+
+    private DesignMatrix(ImmutableArray<string> terms, double[][] columns, int rows)
+    {
+        Terms = terms;
+        this.columns = columns;
+        Rows = rows;
+    }
+
+    /// <summary>The term names, in column order (= <c>names(coef(fit))</c>).</summary>
+    public ImmutableArray<string> Terms { get; }
+
+    /// <summary>The number of rows (records).</summary>
+    public int Rows { get; }
+
+    /// <summary>The number of columns.</summary>
+    public int Columns => columns.Length;
+
+    /// <summary>Value of row <paramref name="row"/>, column <paramref name="column"/>.</summary>
+    /// <param name="row">0..Rows − 1.</param>
+    /// <param name="column">0..Columns − 1.</param>
+    public double this[int row, int column] => columns[column][row];
+
+    internal double[] Column(int j) => columns[j];
+
+    /// <summary>Builds the matrix.</summary>
+    /// <param name="columns">The covariates, all of the same length, at least one.</param>
+    /// <returns>The design matrix.</returns>
+    /// <exception cref="ArgumentNullException">A covariate is null.</exception>
+    /// <exception cref="ArgumentException">No covariate; lengths differ; a missing value (the message names the
+    /// covariate and the first rows: never a silent listwise deletion); repeated term names; a categorical covariate
+    /// with a single level (no contrast); no rows.</exception>
+    public static DesignMatrix Build(params Covariate[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Length == 0)
+        {
+            throw new ArgumentException("at least one covariate is needed.", nameof(columns));
+        }
+
+        for (int i = 0; i < columns.Length; i++)
+        {
+            if (columns[i] is null)
+            {
+                throw new ArgumentNullException(nameof(columns), $"columns[{i}] is null.");
+            }
+        }
+
+        int n = columns[0].Count;
+        if (n == 0)
+        {
+            throw new ArgumentException("the covariates have no rows.", nameof(columns));
+        }
+
+        var terms = new List<string>();
+        var data = new List<double[]>();
+        foreach (var c in columns)
+        {
+            if (c.Count != n)
+            {
+                throw new ArgumentException($"covariate '{c.Name}' has {c.Count} rows; '{columns[0].Name}' has {n}.", nameof(columns));
+            }
+
+            var missing = c.MissingRows();
+            if (!missing.IsEmpty)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"covariate '{c.Name}' is missing in {missing.Length} row(s): {string.Join(", ", missing.Take(10))}{(missing.Length > 10 ? ", ..." : "")}; a model needs every value (no silent deletion: filter the rows first)."), nameof(columns));
+            }
+
+            if (c.IsNumeric)
+            {
+                terms.Add(c.Name);
+                data.Add([.. c.NumericValues]);
+                continue;
+            }
+
+            var levels = c.Levels;
+            string reference = c.Reference ?? levels[0];
+            if (levels.Length < 2)
+            {
+                throw new ArgumentException($"covariate '{c.Name}' has a single level '{reference}'; it has no contrast.", nameof(columns));
+            }
+
+            foreach (var level in levels.Where(l => l != reference))
+            {
+                terms.Add(c.Name + level);
+                data.Add(c.CategoricalValues.Select(v => v == level ? 1.0 : 0.0).ToArray());
+            }
+        }
+
+        var dup = terms.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null)
+        {
+            throw new ArgumentException($"the term '{dup.Key}' appears twice; rename a covariate.", nameof(columns));
+        }
+
+        return new DesignMatrix([.. terms], [.. data], n);
+    }
+}
