@@ -343,6 +343,28 @@ internal static class CoxFitter
         }
     }
 
+    /// <summary>Terms whose coefficient times the covariate's standard deviation exceeds 10 (a hazard ratio of e^10 per
+    /// standard deviation): the mark of a coefficient running off to infinity.</summary>
+    private static List<string> Runaway(CoxData d, double[] beta, ImmutableArray<string> terms)
+    {
+        var list = new List<string>();
+        for (int j = 0; j < d.P; j++)
+        {
+            double ss = 0;
+            for (int i = 0; i < d.N; i++)
+            {
+                ss += d.X[(i * d.P) + j] * d.X[(i * d.P) + j];
+            }
+
+            if (Math.Abs(beta[j]) * Math.Sqrt(ss / d.N) > 10)
+            {
+                list.Add(terms[j]);
+            }
+        }
+
+        return list;
+    }
+
     private static double Decrement(double[] u, double[] info, int p)
     {
         var x = Solve(info, u, p);
@@ -371,7 +393,10 @@ internal static class CoxFitter
             var step = Solve(info, u, p);
             if (step is null)
             {
-                message = "the information matrix is singular (a covariate is constant or collinear with others)";
+                var runaway = Runaway(d, beta, terms);
+                message = runaway.Count > 0
+                    ? $"the information vanished while the coefficient(s) of {string.Join(", ", runaway)} grew: they may be infinite (monotone likelihood, e.g. a group without events)"
+                    : "the information matrix is singular (a covariate is constant or collinear with others)";
                 break;
             }
 
