@@ -2,6 +2,10 @@
 // (724 patients, several products, infusions 2017-2024, deaths, losses to follow-up, ~25 second malignancies
 // of several types, a few CAR transgene tests). No real patient is in it. Deterministic: fixed seed.
 // Run: dotnet run samples/data/generate-example-cohort.cs -- samples/data/example-cohort.csv
+// It also writes example-cohort-covariates.csv beside it: the same patients and outcomes plus birth_date, sex and two
+// SYNTHETIC risk factors (prior_lines: prior lines of therapy; chip: clonal haematopoiesis, yes/no), drawn from a
+// second fixed-seed stream after the outcomes, with a built-in association (more prior lines and CHIP among cases) so
+// that the regression sample has something to find. The first file is unchanged by this addition.
 using System.Globalization;
 using System.Text;
 
@@ -20,6 +24,7 @@ T Pick<T>(IReadOnlyList<(T Item, double Weight)> items)
 }
 
 var sb = new StringBuilder("patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene\n");
+var rows = new List<(string Line, DateOnly Infusion, bool Case)>();
 for (int i = 1; i <= 724; i++)
 {
     var product = Pick(products);
@@ -46,10 +51,44 @@ for (int i = 1; i <= 724; i++)
         dDate = Iso(infusion.AddDays(end));
     }
 
-    sb.Append(CultureInfo.InvariantCulture, $"P{i:0000},{product},{Iso(infusion)},{Iso(infusion.AddDays(lastSeen))},{mDate},{(mType.Contains(',') ? $"\"{mType}\"" : mType)},{dDate},{transgene}\n");
+    string line = string.Create(CultureInfo.InvariantCulture, $"P{i:0000},{product},{Iso(infusion)},{Iso(infusion.AddDays(lastSeen))},{mDate},{(mType.Contains(',') ? $"\"{mType}\"" : mType)},{dDate},{transgene}");
+    sb.Append(line).Append('\n');
+    rows.Add((line, infusion, mDate.Length > 0));
 }
 
 File.WriteAllText(output, sb.ToString());
 Console.WriteLine($"wrote {output}");
+
+// The covariate file: a second stream, so the outcomes above never change when this part does.
+var rng2 = new Random(20_261_125);
+var cov = new StringBuilder("patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene,birth_date,sex,prior_lines,chip\n");
+foreach (var (line, infusion, isCase) in rows)
+{
+    double age = Math.Clamp(62 + (11 * Normal(rng2)) + (isCase ? 3 : 0), 19, 88);
+    var birth = infusion.AddDays(-(int)Math.Round(age * 365.25));
+    string sex = rng2.NextDouble() < 0.6 ? "male" : "female";
+    int lines = 2 + Poisson(rng2, isCase ? 2.2 : 1.4);
+    string chip = rng2.NextDouble() < (isCase ? 0.45 : 0.2) ? "yes" : "no";
+    cov.Append(CultureInfo.InvariantCulture, $"{line},{Iso(birth)},{sex},{lines},{chip}\n");
+}
+
+string covPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".", "example-cohort-covariates.csv");
+File.WriteAllText(covPath, cov.ToString());
+Console.WriteLine($"wrote {covPath}");
+
+static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+static int Poisson(Random r, double mean)
+{
+    double limit = Math.Exp(-mean), product = r.NextDouble();
+    int k = 0;
+    while (product > limit)
+    {
+        k++;
+        product *= r.NextDouble();
+    }
+
+    return k;
+}
 
 static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

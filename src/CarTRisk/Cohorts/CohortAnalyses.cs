@@ -122,4 +122,49 @@ public static class CohortAnalyses
         var groups = cohort.Records.Select(r => group(r) ?? Cohort.Missing).ToArray();
         return CarTRisk.GrayTest.Test(cohort.Durations.AsSpan(), causes.AsSpan(), groups, 1);
     }
+
+    /// <summary>The design matrix of named cohort columns (<c>age</c>, <c>sex</c>, <c>product</c> or declared covariates),
+    /// R's <c>model.matrix</c>; a missing value is an error naming the rows.</summary>
+    /// <param name="cohort">The cohort.</param>
+    /// <param name="covariates">Column names, at least one.</param>
+    /// <returns>The matrix.</returns>
+    /// <exception cref="ArgumentException">An unknown column or a missing value.</exception>
+    public static DesignMatrix Design(this Cohort cohort, params string[] covariates)
+    {
+        ArgumentNullException.ThrowIfNull(cohort);
+        ArgumentNullException.ThrowIfNull(covariates);
+        return DesignMatrix.Build([.. covariates.Select(cohort.Covariate)]);
+    }
+
+    /// <summary>Cox regression of the time to a malignancy (of the class) on named columns, every other end of
+    /// follow-up censored (cause-specific hazard), = <c>coxph(Surv(days, malignancy) ~ covariates)</c>.</summary>
+    /// <param name="cohort">The cohort.</param>
+    /// <param name="covariates">Column names (e.g. "age", "sex", "product").</param>
+    /// <param name="malignancyClass">Which malignancies are the event; null = all.</param>
+    /// <param name="options">Cox options; null for the defaults.</param>
+    /// <returns>The fit.</returns>
+    /// <exception cref="ArgumentException">An unknown column, a missing value, or no event.</exception>
+    public static CoxModel CoxRegression(this Cohort cohort, IReadOnlyList<string> covariates, Func<CohortRecord, bool>? malignancyClass = null,
+        CoxOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(covariates);
+        var causes = cohort.CausesFor(malignancyClass);
+        return CarTRisk.CoxRegression.Fit(cohort.Durations.AsSpan(), causes.Select(c => c == 1).ToArray(), cohort.Design([.. covariates]), options);
+    }
+
+    /// <summary>Fine-Gray regression of the subdistribution hazard of a malignancy (of the class), death and other
+    /// malignancies competing, = <c>crr(days, cause, model.matrix(~ covariates)[, -1])</c>.</summary>
+    /// <param name="cohort">The cohort.</param>
+    /// <param name="covariates">Column names.</param>
+    /// <param name="malignancyClass">Which malignancies are the event; null = all.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    /// <returns>The fit.</returns>
+    /// <exception cref="ArgumentException">An unknown column, a missing value, or no event.</exception>
+    public static FineGrayModel FineGray(this Cohort cohort, IReadOnlyList<string> covariates, Func<CohortRecord, bool>? malignancyClass = null,
+        FineGrayOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(covariates);
+        var causes = cohort.CausesFor(malignancyClass);
+        return CarTRisk.FineGray.Fit(cohort.Durations.AsSpan(), causes.AsSpan(), 1, cohort.Design([.. covariates]), options);
+    }
 }
