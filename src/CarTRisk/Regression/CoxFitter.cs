@@ -10,7 +10,7 @@ internal sealed class CoxData
 
     public int P { get; private init; }
 
-    public required double[] X { get; init; }          // n × p row-major, centred
+    public required double[] X { get; init; }          // n × p row-major, centred; every column in (stratum, exit desc) order
 
     public required double[] Center { get; init; }
 
@@ -30,9 +30,7 @@ internal sealed class CoxData
 
     public bool HasEntry { get; init; }
 
-    public required int[] ExitOrder { get; init; }     // by (stratum, exit desc)
-
-    public required int[] EntryOrder { get; init; }    // by (stratum, entry desc)
+    public required int[] EntryOrder { get; init; }    // positions by (stratum, entry desc); empty without delayed entry
 
     public required int[] StrataStart { get; init; }   // boundaries in both orders (count + 1)
 
@@ -128,11 +126,16 @@ internal sealed class CoxData
             }
         }
 
-        var times = durations.ToArray();
-        var exitOrder = Enumerable.Range(0, n).ToArray();
-        Array.Sort(exitOrder, (a, b) => stratum[a] != stratum[b] ? stratum[a].CompareTo(stratum[b]) : times[b].CompareTo(times[a]));
-        var entryOrder = Enumerable.Range(0, n).ToArray();
-        Array.Sort(entryOrder, (a, b) => stratum[a] != stratum[b] ? stratum[a].CompareTo(stratum[b]) : entry[b].CompareTo(entry[a]));
+        // Sort once by (stratum, exit descending) and store every column in that order, so the likelihood scans read
+        // memory sequentially: a primitive-key sort on −exit, then a stable counting pass by stratum.
+        var negTime = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            negTime[i] = -durations[i];
+        }
+
+        var byTime = Enumerable.Range(0, n).ToArray();
+        Array.Sort(negTime, byTime);
         var starts = new int[strata + 1];
         foreach (int st in stratum)
         {
@@ -142,6 +145,56 @@ internal sealed class CoxData
         for (int k = 0; k < strata; k++)
         {
             starts[k + 1] += starts[k];
+        }
+
+        var exitOrder = new int[n];
+        var fill = (int[])starts.Clone();
+        foreach (int r in byTime)
+        {
+            exitOrder[fill[stratum[r]]++] = r;
+        }
+
+        var times = new double[n];
+        var sortedEntry = new double[n];
+        var sortedWeight = new double[n];
+        var sortedStratum = new int[n];
+        var sortedStatus = new bool[n];
+        int[]? sortedCluster = cluster is null ? null : new int[n];
+        var sortedX = new double[n * p];
+        for (int k = 0; k < n; k++)
+        {
+            int r = exitOrder[k];
+            times[k] = durations[r];
+            sortedEntry[k] = entry[r];
+            sortedWeight[k] = weight[r];
+            sortedStratum[k] = stratum[r];
+            sortedStatus[k] = events[r];
+            if (sortedCluster is not null)
+            {
+                sortedCluster[k] = cluster![r];
+            }
+
+            Array.Copy(x, r * p, sortedX, k * p, p);
+        }
+
+        int[] entryOrder = [];
+        if (options.EntryTimes is not null)
+        {
+            // positions (in the sorted order) by (stratum, entry descending)
+            var negEntry = new double[n];
+            for (int k = 0; k < n; k++)
+            {
+                negEntry[k] = -sortedEntry[k];
+            }
+
+            var byEntry = Enumerable.Range(0, n).ToArray();
+            Array.Sort(negEntry, byEntry);
+            entryOrder = new int[n];
+            var fill2 = (int[])starts.Clone();
+            foreach (int k in byEntry)
+            {
+                entryOrder[fill2[sortedStratum[k]]++] = k;
+            }
         }
 
         int nevent = 0;
@@ -157,9 +210,9 @@ internal sealed class CoxData
 
         return new CoxData
         {
-            N = n, P = p, X = x, Center = center, Time = times, Entry = entry, Status = events.ToArray(), Weight = weight,
-            Stratum = stratum, Cluster = cluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
-            ExitOrder = exitOrder, EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
+            N = n, P = p, X = sortedX, Center = center, Time = times, Entry = sortedEntry, Status = sortedStatus, Weight = sortedWeight,
+            Stratum = sortedStratum, Cluster = sortedCluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
+            EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
         };
     }
 }
@@ -185,8 +238,10 @@ internal static class CoxFitter
             }
 
             eta[i] = s;
-            risk[i] = d.Weight[i] * Math.Exp(s);
         }
+
+        System.Numerics.Tensors.TensorPrimitives.Exp(eta, risk);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(risk, d.Weight, risk);
 
         double loglik = 0;
         var score = new double[p];
@@ -206,16 +261,16 @@ internal static class CoxFitter
             int i = lo, pn = lo;
             while (i < hi)
             {
-                double t = d.Time[d.ExitOrder[i]];
+                double t = d.Time[i];
                 int jEnd = i;
                 int deaths = 0;
                 double e0 = 0, wsum = 0;
                 Array.Clear(e1);
                 Array.Clear(e2);
                 Array.Clear(xsum);
-                while (jEnd < hi && d.Time[d.ExitOrder[jEnd]] == t)
+                while (jEnd < hi && d.Time[jEnd] == t)
                 {
-                    int r = d.ExitOrder[jEnd];
+                    int r = jEnd;
                     Add(d, r, risk[r], ref s0, s1, s2, +1);
                     if (d.Status[r])
                     {
@@ -388,6 +443,7 @@ internal static class CoxFitter
         bool converged = false;
         string? message = null;
         int iter = 0;
+        List<CoxEventTime>? trace = null;
         for (iter = 1; iter <= options.MaxIterations; iter++)
         {
             var step = Solve(info, u, p);
@@ -408,12 +464,14 @@ internal static class CoxFitter
             }
 
             var next = beta.Select((b, j) => b + step[j]).ToArray();
-            var (lln, un, inn) = Evaluate(d, next, efron);
-            if (size < 1e-10)
+            var finalTrace = size < 1e-10 ? new List<CoxEventTime>() : null;
+            var (lln, un, inn) = Evaluate(d, next, efron, finalTrace);
+            if (finalTrace is not null)
             {
                 beta = next;
                 (ll, u, info) = (lln, un, inn);
                 converged = double.IsFinite(ll);
+                trace = finalTrace;
                 break;
             }
 
@@ -467,8 +525,12 @@ internal static class CoxFitter
             naive = Enumerable.Repeat(double.NaN, p * p).ToArray();
         }
 
-        var trace = new List<CoxEventTime>();
-        Evaluate(d, beta, efron, trace);
+        if (trace is null)
+        {
+            trace = [];
+            Evaluate(d, beta, efron, trace);
+        }
+
         var variance = naive;
         if (d.Cluster is not null)
         {

@@ -70,6 +70,7 @@ internal static class CoxResiduals
 
         var resid = new double[n * p];
         var times = byStratum.Select(ts => ts.Select(t => t.Time).ToArray()).ToArray();
+        var b = new double[p];
         for (int i = 0; i < n; i++)
         {
             int s = d.Stratum[i];
@@ -77,7 +78,6 @@ internal static class CoxResiduals
             int upto = UpperBound(ts, d.Time[i]);             // event times <= exit
             int before = d.HasEntry ? UpperBound(ts, d.Entry[i]) : 0;   // event times <= entry (not at risk)
             double a = cumA[s][upto] - cumA[s][before];
-            var b = new double[p];
             for (int j = 0; j < p; j++)
             {
                 b[j] = cumB[s][upto][j] - cumB[s][before][j];

@@ -321,27 +321,35 @@ internal sealed class FineGrayData
                 eta += X[(i * p) + j] * beta[j];
             }
 
-            e[i] = Math.Exp(eta);
+            e[i] = eta;
         }
 
-        // backward: suffix sums over T ≥ t at each distinct time holding an event of interest
-        var back = new Dictionary<int, (double S0, double[] S1, double[] S2)>();
+        System.Numerics.Tensors.TensorPrimitives.Exp(e, e);
+
+        // backward: suffix sums over T ≥ t at each distinct time holding an event of interest (flat arrays, no per-time
+        // allocation beyond the results)
+        int pp = second ? p * p : 0;
+        var hasEvent = new bool[m];
+        var back0 = new double[m];
+        var back1 = new double[m * p];
+        var back2 = new double[m * pp];
         double b0 = 0;
         var b1 = new double[p];
-        var b2 = second ? new double[p * p] : [];
+        var b2 = new double[pp];
         for (int k = m - 1; k >= 0; k--)
         {
             int end = k + 1 < m ? TimeStart[k + 1] : n;
-            bool hasEvent = false;
             for (int i = TimeStart[k]; i < end; i++)
             {
                 Accumulate(i, e[i], ref b0, b1, b2, second);
-                hasEvent |= S[i] == 1;
+                hasEvent[k] |= S[i] == 1;
             }
 
-            if (hasEvent)
+            if (hasEvent[k])
             {
-                back[k] = (b0, (double[])b1.Clone(), second ? (double[])b2.Clone() : []);
+                back0[k] = b0;
+                Array.Copy(b1, 0, back1, k * p, p);
+                Array.Copy(b2, 0, back2, k * pp, pp);
             }
         }
 
@@ -349,11 +357,11 @@ internal sealed class FineGrayData
         var list = new List<EventSums>();
         double a0 = 0;
         var a1 = new double[p];
-        var a2 = second ? new double[p * p] : [];
+        var a2 = new double[pp];
         for (int k = 0; k < m; k++)
         {
             int end = k + 1 < m ? TimeStart[k + 1] : n;
-            if (back.TryGetValue(k, out var bs))
+            if (hasEvent[k])
             {
                 double gt = G[TimeStart[k]];
                 int d = 0;
@@ -371,18 +379,18 @@ internal sealed class FineGrayData
                 }
 
                 var s1 = new double[p];
-                var s2 = second ? new double[p * p] : [];
+                var s2 = new double[pp];
                 for (int j = 0; j < p; j++)
                 {
-                    s1[j] = bs.S1[j] + (gt * a1[j]);
+                    s1[j] = back1[(k * p) + j] + (gt * a1[j]);
                 }
 
-                for (int q = 0; q < s2.Length; q++)
+                for (int q = 0; q < pp; q++)
                 {
-                    s2[q] = bs.S2[q] + (gt * a2[q]);
+                    s2[q] = back2[(k * pp) + q] + (gt * a2[q]);
                 }
 
-                list.Add(new EventSums(k, T[TimeStart[k]], d, gt, bs.S0 + (gt * a0), s1, s2, xs));
+                list.Add(new EventSums(k, T[TimeStart[k]], d, gt, back0[k] + (gt * a0), s1, s2, xs));
             }
 
             for (int i = TimeStart[k]; i < end; i++)
@@ -494,8 +502,8 @@ internal sealed class FineGrayData
     {
         int p = d.P;
         var beta = new double[p];
-        var (ll0, _, _, _) = d.Evaluate(beta);
         var (ll, u, info, sums) = d.Evaluate(beta);
+        double ll0 = ll;
         bool converged = false;
         string? message = null;
         int iter;
