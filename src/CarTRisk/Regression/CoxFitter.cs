@@ -30,11 +30,17 @@ internal sealed class CoxData
 
     public bool HasEntry { get; init; }
 
+    /// <summary>Weights are frequencies (each row stands for that many identical records): Efron's correction runs over
+    /// the expanded deaths, so the fit equals the one on the expanded rows.</summary>
+    public bool CountsMode { get; init; }
+
+    public double Observations { get; init; }
+
     public required int[] EntryOrder { get; init; }    // positions by (stratum, entry desc); empty without delayed entry
 
     public required int[] StrataStart { get; init; }   // boundaries in both orders (count + 1)
 
-    public int Events { get; init; }
+    public double Events { get; init; }
 
     public static CoxData Prepare(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, DesignMatrix covariates, CoxOptions options)
     {
@@ -69,7 +75,25 @@ internal sealed class CoxData
         }
 
         var weight = new double[n];
-        if (options.Weights is { } w)
+        if (options.Weights is not null && options.Counts is not null)
+        {
+            throw new ArgumentException("options.Weights and options.Counts cannot both be set.", nameof(options));
+        }
+
+        if (options.Counts is { } counts)
+        {
+            Guard.SameLength(n, nameof(durations), counts.Length, "options.Counts");
+            for (int i = 0; i < n; i++)
+            {
+                if (!(counts[i] >= 1 && counts[i] <= int.MaxValue && counts[i] == Math.Floor(counts[i])))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(options), counts[i], $"options.Counts[{i}] is {Guard.Show(counts[i])}; counts must be whole numbers >= 1.");
+                }
+
+                weight[i] = counts[i];
+            }
+        }
+        else if (options.Weights is { } w)
         {
             Guard.SameLength(n, nameof(durations), w.Length, "options.Weights");
             for (int i = 0; i < n; i++)
@@ -197,10 +221,15 @@ internal sealed class CoxData
             }
         }
 
-        int nevent = 0;
-        foreach (bool ev in events)
+        double nevent = 0;
+        for (int i = 0; i < n; i++)
         {
-            nevent += ev ? 1 : 0;
+            nevent += events[i] ? (options.Counts is null ? 1 : weight[i]) : 0;
+        }
+
+        if (options.Counts is not null && weight.Sum() > int.MaxValue)
+        {
+            throw new ArgumentException($"options.Counts add up to more than {int.MaxValue} records.", nameof(options));
         }
 
         if (nevent == 0)
@@ -213,6 +242,7 @@ internal sealed class CoxData
             N = n, P = p, X = sortedX, Center = center, Time = times, Entry = sortedEntry, Status = sortedStatus, Weight = sortedWeight,
             Stratum = sortedStratum, Cluster = sortedCluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
             EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
+            CountsMode = options.Counts is not null, Observations = options.Counts is null ? n : weight.Sum(),
         };
     }
 }
@@ -274,7 +304,7 @@ internal static class CoxFitter
                     Add(d, r, risk[r], ref s0, s1, s2, +1);
                     if (d.Status[r])
                     {
-                        deaths++;
+                        deaths += d.CountsMode ? (int)d.Weight[r] : 1;
                         wsum += d.Weight[r];
                         loglik += d.Weight[r] * eta[r];
                         Add(d, r, risk[r], ref e0, e1, e2, +1);
@@ -560,8 +590,8 @@ internal static class CoxFitter
             LikelihoodRatio = new TestResult(lr, p, ChiSquareP(lr, p)),
             Wald = new TestResult(wald, p, ChiSquareP(wald, p)),
             Score = new TestResult(scoreStat, p, ChiSquareP(scoreStat, p)),
-            Observations = d.N,
-            Events = d.Events,
+            Observations = (int)d.Observations,
+            Events = (int)d.Events,
             Iterations = iter,
             Converged = converged,
             ConvergenceMessage = converged ? null : message,

@@ -40,6 +40,12 @@ public sealed record CoxOptions
     /// <summary>Strata with separate baseline hazards (<c>+ strata(s)</c>).</summary>
     public string[]? Strata { get; init; }
 
+    /// <summary>Frequencies for aggregated input (each row stands for that many identical records, as a GROUP BY over
+    /// time, event and covariate pattern gives): the fit equals the one on the expanded rows, also with Efron ties
+    /// (whose correction then runs over the expanded deaths, unlike case <see cref="Weights"/>). Whole numbers ≥ 1;
+    /// not together with <see cref="Weights"/>. With a cluster the copies of a row share its cluster.</summary>
+    public double[]? Counts { get; init; }
+
     /// <summary>Clusters for the robust sandwich variance (<c>+ cluster(id)</c>).</summary>
     public string[]? Cluster { get; init; }
 
@@ -100,10 +106,10 @@ public sealed class CoxModel
     /// <summary>The score test at β = 0 with the model-based information (= <c>summary(fit)$sctest</c>).</summary>
     public TestResult Score { get; internal init; }
 
-    /// <summary>Rows used (= <c>fit$n</c>).</summary>
+    /// <summary>Records used (= <c>fit$n</c>; with <see cref="CoxOptions.Counts"/> the expanded number).</summary>
     public int Observations { get; internal init; }
 
-    /// <summary>Events, unweighted (= <c>fit$nevent</c>).</summary>
+    /// <summary>Events, unweighted (= <c>fit$nevent</c>; with counts, expanded).</summary>
     public int Events { get; internal init; }
 
     /// <summary>Newton-Raphson iterations.</summary>

@@ -127,4 +127,41 @@ public sealed class CoxPropertyTests
         Assert.Equal(["productaxi-cel", "productcilta-cel"], withRef.Terms.ToArray());
         Assert.Equal(1.0, withRef[1, 0]);
     }
+
+    [Fact]
+    public void AggregatedCounts_EqualTheExpandedRows()
+    {
+        // (time, event, covariate pattern, count) rows as a GROUP BY gives, against the same records one by one.
+        var rng = new Random(5);
+        var rows = Enumerable.Range(0, 40).Select(_ => (T: (double)rng.Next(1, 8), E: rng.NextDouble() < 0.6, X: (double)rng.Next(0, 3), G: rng.Next(0, 2), C: rng.Next(1, 5), Cl: "k" + rng.Next(0, 6)))
+            .GroupBy(r => (r.T, r.E, r.X, r.G, r.Cl)).Select(g => (g.Key.T, g.Key.E, g.Key.X, g.Key.G, C: g.Sum(r => r.C), g.Key.Cl)).ToArray();
+        var expanded = rows.SelectMany(r => Enumerable.Repeat(r, r.C)).ToArray();
+        foreach (var ties in new[] { TieMethod.Efron, TieMethod.Breslow })
+        {
+            foreach (bool cluster in new[] { false, true })
+            {
+                var agg = CoxRegression.Fit(rows.Select(r => r.T).ToArray(), rows.Select(r => r.E).ToArray(),
+                    DesignMatrix.Build(Covariate.Numeric("x", rows.Select(r => r.X).ToArray()), Covariate.Numeric("g", rows.Select(r => (double)r.G).ToArray())),
+                    CoxOptions.Default with { Ties = ties, Counts = rows.Select(r => (double)r.C).ToArray(), Cluster = cluster ? rows.Select(r => r.Cl).ToArray() : null });
+                var full = CoxRegression.Fit(expanded.Select(r => r.T).ToArray(), expanded.Select(r => r.E).ToArray(),
+                    DesignMatrix.Build(Covariate.Numeric("x", expanded.Select(r => r.X).ToArray()), Covariate.Numeric("g", expanded.Select(r => (double)r.G).ToArray())),
+                    CoxOptions.Default with { Ties = ties, Cluster = cluster ? expanded.Select(r => r.Cl).ToArray() : null });
+                Assert.Equal(full.Observations, agg.Observations);
+                Assert.Equal(full.Events, agg.Events);
+                for (int j = 0; j < 2; j++)
+                {
+                    Assert.Equal(full.Coefficients[j], agg.Coefficients[j], 1e-10);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        Assert.Equal(full.Variance[(j * 2) + k], agg.Variance[(j * 2) + k], 1e-12);
+                    }
+                }
+
+                Assert.Equal(full.LogLikelihood, agg.LogLikelihood, 1e-9);
+                Assert.Equal(full.Score.Statistic, agg.Score.Statistic, 1e-9);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoxRegression.Fit([1.0, 2], [true, false], DesignMatrix.Build(Covariate.Numeric("x", [0, 1])), CoxOptions.Default with { Counts = [1, 1.5] }));
+    }
 }
