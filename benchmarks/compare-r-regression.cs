@@ -38,7 +38,7 @@ void Run(string name, int n, int p, bool cluster, string r, bool fg = false)
     var events = c.Select(v => v == 1).ToArray();
     double ours = Time(() => fg
         ? FineGray.Fit(t, c, 1, design).Coefficients[0]
-        : CoxRegression.Fit(t, events, design, CoxOptions.Default with { Cluster = cluster ? cl : null }).Coefficients[0], n >= 1_000_000 ? 1 : 3);
+        : CoxRegression.Fit(t, events, design, CoxOptions.Default with { Cluster = cluster ? cl : null }).Coefficients[0], n >= 1_000_000 ? 3 : 10);
     double rt = double.NaN;
     if (haveR && r.Length > 0)
     {
