@@ -542,6 +542,14 @@ internal static class CoxFitter
             }
         }
 
+        if (Runaway(d, beta, terms) is { Count: > 0 } runawayTerms)
+        {
+            // The Newton steps vanish also when both the score and the information vanish far out on a monotone
+            // likelihood (a hazard ratio of e^10 per standard deviation and more): that is no finite maximum.
+            converged = false;
+            message = $"the coefficient(s) of {string.Join(", ", runawayTerms)} may be infinite (monotone likelihood: the events are separated by the covariate)";
+        }
+
         if (!converged && message is null)
         {
             message = $"no convergence in {options.MaxIterations} iterations";

@@ -560,6 +560,22 @@ internal sealed class FineGrayData
             }
         }
 
+        var runaway = Enumerable.Range(0, p).Where(j =>
+        {
+            double ss = 0;
+            for (int i = 0; i < d.N; i++)
+            {
+                ss += d.X[(i * p) + j] * d.X[(i * p) + j];
+            }
+
+            return Math.Abs(beta[j]) * Math.Sqrt(ss / d.N) > 10;
+        }).Select(j => terms[j]).ToList();
+        if (runaway.Count > 0)
+        {
+            converged = false;
+            message = $"the coefficient(s) of {string.Join(", ", runaway)} may be infinite (monotone pseudo-likelihood: the events are separated by the covariate)";
+        }
+
         if (!converged)
         {
             message ??= $"no convergence in {options.MaxIterations} iterations";

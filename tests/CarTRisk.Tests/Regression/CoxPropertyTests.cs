@@ -107,6 +107,18 @@ public sealed class CoxPropertyTests
         Assert.False(fit.Converged);
         Assert.Contains("infinite", fit.ConvergenceMessage, StringComparison.Ordinal);
         Assert.Contains("NOT CONVERGED", fit.ToTable().ToText(DisclosurePolicy.None), StringComparison.Ordinal);
+
+        // FsCheck found this one: events ordered by x; the score and information both vanish far out (beta ~ 28), so the
+        // Newton steps shrink although there is no finite maximum. Each ordering and shift must say so.
+        double[] t2 = [5, 6, 10, 12, 6, 5, 1];
+        bool[] e2 = [false, true, false, true, false, true, false];
+        double[] x2 = [-4.75, -0.25, -4.25, -4.25, -4.0, 1.0, 1.25];
+        var sep = CoxRegression.Fit(t2, e2, DesignMatrix.Build(Covariate.Numeric("x", x2)));
+        Assert.False(sep.Converged);
+        Assert.Contains("infinite", sep.ConvergenceMessage, StringComparison.Ordinal);
+        var reversed = Enumerable.Range(0, 7).Reverse().ToArray();
+        var sep2 = CoxRegression.Fit(reversed.Select(i => t2[i]).ToArray(), reversed.Select(i => e2[i]).ToArray(), DesignMatrix.Build(Covariate.Numeric("x", reversed.Select(i => x2[i]).ToArray())));
+        Assert.Contains("infinite", sep2.ConvergenceMessage, StringComparison.Ordinal);
     }
 
     [Fact]
