@@ -1,0 +1,353 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using CarTRisk.Numerics;
+
+namespace CarTRisk;
+
+/// <summary>Parametric families of time to onset (survreg's <c>dist</c> names).</summary>
+public enum OnsetFamily
+{
+    /// <summary>Exponential (<c>dist = "exponential"</c>): the Weibull with scale fixed at 1, a constant hazard.</summary>
+    Exponential,
+
+    /// <summary>Weibull (<c>"weibull"</c>): log T = μ + σW, W standard extreme value; shape = 1/σ.</summary>
+    Weibull,
+
+    /// <summary>Log-normal (<c>"lognormal"</c>): W standard normal.</summary>
+    LogNormal,
+
+    /// <summary>Log-logistic (<c>"loglogistic"</c>): W standard logistic.</summary>
+    LogLogistic,
+}
+
+/// <summary>The hazard shape of the WSP test.</summary>
+public enum HazardShape
+{
+    /// <summary>The shape interval lies below 1: a hazard falling with time (early onset).</summary>
+    Decreasing,
+
+    /// <summary>The interval holds 1: no evidence against a constant hazard.</summary>
+    Constant,
+
+    /// <summary>The interval lies above 1: a hazard rising with time.</summary>
+    Increasing,
+}
+
+/// <summary>A right-censored maximum-likelihood fit of an onset distribution (= <c>survreg(Surv(t, e) ~ 1, dist)</c>).</summary>
+public sealed record ParametricFit
+{
+    internal ParametricFit()
+    {
+    }
+
+    /// <summary>The family.</summary>
+    public OnsetFamily Family { get; init; }
+
+    /// <summary>μ̂, the location of log T (= <c>coef(fit)</c>).</summary>
+    public double Intercept { get; init; }
+
+    /// <summary>log σ̂ (= <c>log(fit$scale)</c>; 0 for the exponential).</summary>
+    public double LogScale { get; init; }
+
+    /// <summary>vcov of (Intercept, log scale), row-major (= <c>vcov(fit)</c>): 2 × 2, or 1 × 1 for the exponential.</summary>
+    public ImmutableArray<double> Variance { get; init; }
+
+    /// <summary>The log-likelihood of the times (density of t, not of log t) (= <c>fit$loglik[2]</c>).</summary>
+    public double LogLikelihood { get; init; }
+
+    /// <summary>−2 LogLikelihood + 2k, k = 1 (exponential) or 2 (= <c>AIC(fit)</c>).</summary>
+    public double Aic { get; init; }
+
+    /// <summary>Records and events.</summary>
+    public int Observations { get; init; }
+
+    /// <summary>Events (uncensored times).</summary>
+    public int Events { get; init; }
+
+    /// <summary>The confidence level of <see cref="Quantile"/>.</summary>
+    public double Level { get; init; }
+
+    private double Scale => Math.Exp(LogScale);
+
+    /// <summary>The time by which a fraction <paramref name="probability"/> has had the event, with a log-scale Wald
+    /// interval: = <c>predict(fit, type = "quantile", p, se.fit = TRUE)</c>, limits exp(uq ∓ z·se(uq)),
+    /// uq = μ + σ·w_p, var(uq) = V11 + 2σw_p V12 + σ²w_p² V22.</summary>
+    /// <param name="probability">p in (0, 1).</param>
+    /// <returns>The quantile and its interval.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="probability"/> is not in (0, 1).</exception>
+    public QuantileEstimate Quantile(double probability)
+    {
+        if (!(probability > 0 && probability < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "probability must lie in (0, 1).");
+        }
+
+        double w = Family switch
+        {
+            OnsetFamily.Exponential or OnsetFamily.Weibull => Math.Log(-Elementary.Log1P(-probability)),
+            OnsetFamily.LogNormal => Distributions.NormalQuantile(probability),
+            _ => Math.Log(probability / (1 - probability)),
+        };
+        double uq = Intercept + (Scale * w);
+        double var = Family == OnsetFamily.Exponential
+            ? Variance[0]
+            : Variance[0] + (2 * Scale * w * Variance[1]) + (Scale * Scale * w * w * Variance[3]);
+        double z = Distributions.NormalQuantile((1 + Level) / 2);
+        double se = Math.Sqrt(var);
+        return new QuantileEstimate(Math.Exp(uq), Math.Exp(uq - (z * se)), Math.Exp(uq + (z * se)));
+    }
+
+    /// <summary>S(t) = 1 − <c>psurvreg(t, coef, scale, dist)</c>.</summary>
+    /// <param name="t">A time ≥ 0.</param>
+    /// <returns>The survival probability (1 at t = 0).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite time.</exception>
+    public double Survival(double t)
+    {
+        Guard.FiniteNonNegative(t);
+        if (t == 0)
+        {
+            return 1;
+        }
+
+        double z = (Math.Log(t) - Intercept) / Scale;
+        return Math.Exp(OnsetLikelihood.LogSurvival(Family, z));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Family}: intercept {Intercept:G6}, log scale {LogScale:G6}, log-likelihood {LogLikelihood:G8}, AIC {Aic:G8}");
+}
+
+/// <summary>The Weibull shape parameter (WSP) test of pharmacovigilance (Cornelius et al., Drug Saf 2012;35:599).</summary>
+/// <param name="Shape">1/σ̂ of the uncensored survreg Weibull fit.</param>
+/// <param name="ShapeInterval">1/exp(log σ̂ ± z·se(log σ̂)).</param>
+/// <param name="Scale">exp(μ̂), the Weibull scale in days (R's <c>rweibull(scale = )</c>).</param>
+/// <param name="Classification">Decreasing (upper &lt; 1), Increasing (lower &gt; 1), else Constant.</param>
+/// <param name="Cases">The number of onset times.</param>
+public sealed record WeibullShapeTest(double Shape, ConfidenceInterval ShapeInterval, double Scale, HazardShape Classification, int Cases);
+
+/// <summary>Time-to-onset distributions: parametric fits and the WSP test.</summary>
+public static class OnsetDistribution
+{
+    /// <summary>Right-censored maximum likelihood, = <c>survreg(Surv(t, e) ~ 1, dist = family)</c> run to full
+    /// convergence: log T = μ + σW; the log-likelihood of the times is Σ_events [log f_W(z) − log σ − log t] +
+    /// Σ_censored log S_W(z), z = (log t − μ)/σ. The exponential has the closed form μ̂ = log(Σt/d), var = 1/d.</summary>
+    /// <param name="durations">Times, finite and &gt; 0.</param>
+    /// <param name="events">Event (true) or censored (false).</param>
+    /// <param name="family">The family.</param>
+    /// <param name="level">The confidence level of the quantile intervals.</param>
+    /// <returns>The fit.</returns>
+    /// <exception cref="ArgumentException">Lengths differ or no record; no event (the likelihood has no maximum: the
+    /// fit would run to infinity); for the two-parameter families, fewer than two distinct event times (σ̂ would be 0).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A time that is 0, negative or not finite (index named), or a bad family or level.</exception>
+    public static ParametricFit Fit(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, OnsetFamily family, double level = 0.95)
+    {
+        Guard.NotEmpty(durations.Length, nameof(durations));
+        Guard.SameLength(durations.Length, nameof(durations), events.Length, nameof(events));
+        Guard.Level(level);
+        if (!Enum.IsDefined(family))
+        {
+            throw new ArgumentOutOfRangeException(nameof(family), family, "family is not a defined OnsetFamily.");
+        }
+
+        for (int i = 0; i < durations.Length; i++)
+        {
+            if (!(durations[i] > 0 && double.IsFinite(durations[i])))
+            {
+                throw new ArgumentOutOfRangeException(nameof(durations), durations[i], $"durations[{i}] is {Guard.Show(durations[i])}; onset times must be finite and > 0 (log t is modelled; survreg rejects 0 too).");
+            }
+        }
+
+        int d = 0;
+        var eventTimes = new HashSet<double>();
+        for (int i = 0; i < events.Length; i++)
+        {
+            if (events[i])
+            {
+                d++;
+                eventTimes.Add(durations[i]);
+            }
+        }
+
+        if (d == 0)
+        {
+            throw new ArgumentException("events has no event: every time is censored and the likelihood has no maximum (the onset time could be arbitrarily late).", nameof(events));
+        }
+
+        if (family != OnsetFamily.Exponential && eventTimes.Count < 2 && durations.Length == d)
+        {
+            throw new ArgumentException($"a {family} fit needs at least two distinct event times (with one, the scale estimate is 0).", nameof(events));
+        }
+
+        return OnsetLikelihood.Maximise(durations.ToArray(), events.ToArray(), family, level);
+    }
+
+    /// <summary>The WSP test on onset times among cases (all events): the Weibull shape 1/σ̂ of
+    /// <c>survreg(Surv(days) ~ 1, dist = "weibull")</c> with the interval 1/exp(log σ̂ ± z·se).</summary>
+    /// <param name="onsetDays">Days from exposure (infusion) to onset, finite and &gt; 0; at least two distinct.</param>
+    /// <param name="level">The confidence level.</param>
+    /// <returns>The test and the hazard-shape classification.</returns>
+    /// <exception cref="ArgumentException">Fewer than two distinct onset days.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A day that is 0, negative or not finite (index named), or a bad level.</exception>
+    public static WeibullShapeTest ShapeTest(ReadOnlySpan<double> onsetDays, double level = 0.95)
+    {
+        var events = new bool[onsetDays.Length];
+        Array.Fill(events, true);
+        var fit = Fit(onsetDays, events, OnsetFamily.Weibull, level);
+        double z = Distributions.NormalQuantile((1 + level) / 2);
+        double se = Math.Sqrt(fit.Variance[3]);
+        double lower = 1 / Math.Exp(fit.LogScale + (z * se)), upper = 1 / Math.Exp(fit.LogScale - (z * se));
+        var shape = upper < 1 ? HazardShape.Decreasing : lower > 1 ? HazardShape.Increasing : HazardShape.Constant;
+        return new WeibullShapeTest(1 / Math.Exp(fit.LogScale), new ConfidenceInterval(lower, upper), Math.Exp(fit.Intercept), shape, onsetDays.Length);
+    }
+
+    /// <summary>The WSP test on the onset days of a cohort's cases (days from infusion to malignancy; a case diagnosed
+    /// on the day of infusion has onset 0 and cannot enter a Weibull fit: an error naming it).</summary>
+    /// <param name="cohort">The cohort.</param>
+    /// <param name="level">The confidence level.</param>
+    /// <returns>The test.</returns>
+    /// <exception cref="ArgumentException">Fewer than two distinct onset days, or an onset on day 0.</exception>
+    public static WeibullShapeTest ShapeTest(Cohort cohort, double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(cohort);
+        var days = cohort.Records.Where(r => r.Outcome == FollowUpOutcome.Malignancy).Select(r => (double)r.DurationDays).ToArray();
+        return ShapeTest(days, level);
+    }
+}
+
+/// <summary>The location-scale log-likelihood and its Newton-Raphson maximisation.</summary>
+internal static class OnsetLikelihood
+{
+    /// <summary>log S_W(z).</summary>
+    public static double LogSurvival(OnsetFamily family, double z) => family switch
+    {
+        OnsetFamily.Exponential or OnsetFamily.Weibull => -Math.Exp(z),
+        OnsetFamily.LogNormal => LogNormalTail(z),
+        _ => -Softplus(z),
+    };
+
+    private static double Softplus(double z) => z > 0 ? z + Elementary.Log1P(Math.Exp(-z)) : Elementary.Log1P(Math.Exp(z));
+
+    private static double LogNormalTail(double z) =>
+        z < 30 ? Math.Log(Distributions.NormalTail(z)) : (-0.5 * z * z) - Math.Log(z * Math.Sqrt(2 * Math.PI)) + Elementary.Log1P(-1 / (z * z));
+
+    /// <summary>log f_W(z), its derivative g and g' (events); log S_W, h, h' (censored).</summary>
+    private static (double Value, double D1, double D2) Term(OnsetFamily family, double z, bool evt)
+    {
+        switch (family)
+        {
+            case OnsetFamily.Exponential:
+            case OnsetFamily.Weibull:
+                {
+                    double ez = Math.Exp(z);
+                    return evt ? (z - ez, 1 - ez, -ez) : (-ez, -ez, -ez);
+                }
+
+            case OnsetFamily.LogNormal:
+                {
+                    if (evt)
+                    {
+                        return ((-0.5 * z * z) - (0.5 * Math.Log(2 * Math.PI)), -z, -1);
+                    }
+
+                    double logS = LogNormalTail(z);
+                    double lambda = Math.Exp((-0.5 * z * z) - (0.5 * Math.Log(2 * Math.PI)) - logS);   // φ/S
+                    return (logS, -lambda, -lambda * (lambda - z));
+                }
+
+            default:
+                {
+                    double f = z > 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+                    return evt ? (z - (2 * Softplus(z)), 1 - (2 * f), -2 * f * (1 - f)) : (-Softplus(z), -f, -f * (1 - f));
+                }
+        }
+    }
+
+    private static (double L, double[] U, double[] H) Evaluate(double[] t, bool[] e, OnsetFamily family, double mu, double tau)
+    {
+        double sigma = Math.Exp(tau);
+        double l = 0, u0 = 0, u1 = 0, h00 = 0, h01 = 0, h11 = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            double lt = Math.Log(t[i]);
+            double z = (lt - mu) / sigma;
+            var (v, q, q1) = Term(family, z, e[i]);
+            l += v - (e[i] ? tau + lt : 0);
+            u0 += -q / sigma;
+            u1 += (-q * z) - (e[i] ? 1 : 0);
+            h00 += q1 / (sigma * sigma);
+            h01 += ((q1 * z) + q) / sigma;
+            h11 += (q1 * z * z) + (q * z);
+        }
+
+        return (l, [u0, u1], [h00, h01, h01, h11]);
+    }
+
+    public static ParametricFit Maximise(double[] t, bool[] e, OnsetFamily family, double level)
+    {
+        int d = e.Count(v => v);
+        double sumT = t.Sum();
+        if (family == OnsetFamily.Exponential)
+        {
+            // closed form: λ̂ = d / Σt, μ̂ = log(Σt/d), var(μ̂) = 1/d, ℓ = d log(d/Σt) − d
+            double mu0 = Math.Log(sumT / d);
+            double ll0 = Evaluate(t, e, family, mu0, 0).L;
+            return new ParametricFit
+            {
+                Family = family, Intercept = mu0, LogScale = 0, Variance = [1.0 / d], LogLikelihood = ll0, Aic = (-2 * ll0) + 2,
+                Observations = t.Length, Events = d, Level = level,
+            };
+        }
+
+        // start: mean and sd of log event times (a moment fit), then Newton-Raphson with step halving on (μ, log σ).
+        var logs = t.Where((_, i) => e[i]).Select(v => Math.Log(v)).ToArray();
+        double mean = logs.Average();
+        double sd = Math.Sqrt(logs.Select(v => (v - mean) * (v - mean)).Sum() / Math.Max(1, logs.Length - 1));
+        double mu = mean + (d < t.Length ? sd : 0), tau = Math.Log(Math.Max(sd, 0.1));
+        var (l, u, h) = Evaluate(t, e, family, mu, tau);
+        for (int iter = 0; iter < 200; iter++)
+        {
+            // Newton step: −H⁻¹U (H negative definite near the maximum); fall back to gradient ascent otherwise.
+            double det = (h[0] * h[3]) - (h[1] * h[2]);
+            double s0, s1;
+            if (h[0] < 0 && det > 0)
+            {
+                s0 = -((h[3] * u[0]) - (h[1] * u[1])) / det;
+                s1 = -((h[0] * u[1]) - (h[2] * u[0])) / det;
+            }
+            else
+            {
+                s0 = u[0] * 0.1;
+                s1 = u[1] * 0.1;
+            }
+
+            double size = Math.Max(Math.Abs(s0), Math.Abs(s1));
+            int halvings = 0;
+            var next = Evaluate(t, e, family, mu + s0, tau + s1);
+            while ((!double.IsFinite(next.L) || next.L < l - (1e-12 * Math.Abs(l))) && halvings < 60)
+            {
+                s0 /= 2;
+                s1 /= 2;
+                next = Evaluate(t, e, family, mu + s0, tau + s1);
+                halvings++;
+            }
+
+            mu += s0;
+            tau += s1;
+            (l, u, h) = next;
+            if (size < 1e-12 || (halvings == 60))
+            {
+                break;
+            }
+        }
+
+        // vcov = (−H)⁻¹ in (μ, log σ)
+        double dt = (h[0] * h[3]) - (h[1] * h[2]);
+        double[] v = [-h[3] / dt, h[1] / dt, h[2] / dt, -h[0] / dt];
+        return new ParametricFit
+        {
+            Family = family, Intercept = mu, LogScale = tau, Variance = [.. v], LogLikelihood = l, Aic = (-2 * l) + 4,
+            Observations = t.Length, Events = d, Level = level,
+        };
+    }
+}
