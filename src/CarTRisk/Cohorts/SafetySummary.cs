@@ -76,6 +76,23 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <summary>The heading of the renderings.</summary>
     public string Title { get; init; } = "Secondary malignancy safety summary";
 
+    /// <summary>Parametric fits of the onset days among cases (exponential, Weibull, log-normal, log-logistic; =
+    /// survreg(Surv(days) ~ 1, dist)); empty when they cannot be fitted (see <see cref="OnsetFitNote"/>).</summary>
+    public ImmutableArray<ParametricFit> OnsetFits { get; init; } = [];
+
+    /// <summary>The family with the smallest AIC among <see cref="OnsetFits"/>; null when there is none.</summary>
+    public OnsetFamily? BestOnsetFamily => OnsetFits.IsEmpty ? null : OnsetFits.MinBy(f => f.Aic)!.Family;
+
+    /// <summary>The WSP test on the onset days among cases; null when it cannot be computed.</summary>
+    public WeibullShapeTest? OnsetShape { get; init; }
+
+    /// <summary>Why the onset fits are missing (fewer than two distinct onset days, or an onset on day 0), or null.</summary>
+    public string? OnsetFitNote { get; init; }
+
+    /// <summary>Risk over the next five years for a patient still event-free at 1 and at 2 years (lifelong
+    /// surveillance), = survfit(..., start.time = landmark) at landmark + 1826 days, death competing.</summary>
+    public ImmutableArray<ConditionalRisk> ConditionalRisks { get; init; } = [];
+
     /// <summary>The same summary product by product (ordinal order; records without a product are "(missing)");
     /// empty for a report that is itself one product's.</summary>
     public ImmutableArray<SafetyGroupRow> ByProduct { get; init; } = [];
@@ -151,6 +168,14 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     internal int CasesBy(double days) => Onset.Days.Count(d => d <= days);
 }
 
+/// <summary>The risk over a window after a landmark among those event-free at it.</summary>
+/// <param name="LandmarkDays">The landmark (days from infusion).</param>
+/// <param name="WindowDays">The window after the landmark.</param>
+/// <param name="AtRisk">Patients still event-free and under observation at the landmark.</param>
+/// <param name="Cases">Malignancies from the landmark to the end of the window.</param>
+/// <param name="Risk">The conditional cumulative incidence at landmark + window, with its interval.</param>
+public sealed record ConditionalRisk(double LandmarkDays, double WindowDays, int AtRisk, int Cases, IncidencePoint Risk);
+
 /// <summary>A figure for an HTML report: a caption and its SVG markup.</summary>
 /// <param name="Caption">The caption (plain text).</param>
 /// <param name="Svg">The SVG document.</param>
@@ -184,6 +209,13 @@ internal static class SafetyTables
     private static string Ci(double lo, double hi) => $"{Pct(lo)} to {Pct(hi)}";
 
     private static string Days(double? d) => d is null ? "NA" : d.Value.ToString("0", C);
+
+    private static string Describe(HazardShape shape) => shape switch
+    {
+        HazardShape.Decreasing => "hazard falling with time (early onset)",
+        HazardShape.Increasing => "hazard rising with time",
+        _ => "no evidence against a constant hazard",
+    };
 
     public static IReadOnlyList<ResultTable> Build(SafetyReport r)
     {
@@ -227,6 +259,24 @@ internal static class SafetyTables
                 .AddMargin(cases, within, later);
         }
 
+        if (r.OnsetShape is { } wsp)
+        {
+            onset.AddRow(new TextCell($"Weibull shape (WSP test, {level})"),
+                new DerivedCell($"{wsp.Shape.ToString("0.###", C)} ({wsp.ShapeInterval.Lower.ToString("0.###", C)} to {wsp.ShapeInterval.Upper.ToString("0.###", C)}): {Describe(wsp.Classification)}", cases));
+        }
+
+        if (r.BestOnsetFamily is { } best)
+        {
+            var fit = r.OnsetFits.First(f => f.Family == best);
+            var median = fit.Quantile(0.5);
+            onset.AddRow(new TextCell("Best-fitting distribution (AIC)"),
+                new DerivedCell($"{best}, median {median.Value!.Value.ToString("0", C)} days ({median.Lower!.Value.ToString("0", C)} to {median.Upper!.Value.ToString("0", C)})", cases));
+        }
+        else if (r.OnsetFitNote is { } why)
+        {
+            onset.AddRow(new TextCell("Onset distribution"), new TextCell("not fitted: " + why));
+        }
+
         var transgene = new ResultTable("CAR transgene in the malignancy", "Measure", "Value");
         if (r.TransgenePositive is { } t)
         {
@@ -245,7 +295,23 @@ internal static class SafetyTables
             transgene.AddRow(new TextCell("Tested"), new CountCell(0));
         }
 
+        var conditional = new ResultTable("Risk over the next 5 years for a patient event-free at a landmark", "Landmark", "At risk", "5-year risk", level)
+        {
+            Note = "= survfit(..., start.time = landmark), death competing.",
+        };
+        foreach (var c in r.ConditionalRisks)
+        {
+            var atRisk = new CountCell(c.AtRisk);
+            var later = new CountCell(c.Cases, hidden: true);
+            conditional.AddRow(new TextCell($"{(c.LandmarkDays / 365.25).ToString("0.#", C)} y{(c.Risk.BeyondFollowUp ? " (window beyond follow-up)" : "")}"), atRisk,
+                new DerivedCell(Pct(c.Risk.Estimate), atRisk, later), new DerivedCell(Ci(c.Risk.Lower, c.Risk.Upper), atRisk, later));
+        }
+
         var tables = new List<ResultTable> { summary, risk, onset, transgene };
+        if (!r.ConditionalRisks.IsEmpty)
+        {
+            tables.Add(conditional);
+        }
         if (!r.ByProduct.IsEmpty)
         {
             string horizon = $"{(r.HorizonDays / 365.25).ToString("0.#", C)}-year risk";
@@ -286,6 +352,46 @@ internal static class SafetyTables
 /// </example>
 public static class SafetySummary
 {
+    private static SafetyReport WithOnsetAndConditional(SafetyReport report, Cohort cohort, double level)
+    {
+        var days = report.Onset.Days.ToArray();
+        string? note = null;
+        var fits = ImmutableArray<ParametricFit>.Empty;
+        WeibullShapeTest? shape = null;
+        if (days.Distinct().Count() < 2)
+        {
+            note = "fewer than two distinct onset days";
+        }
+        else if (days.Any(d => d <= 0))
+        {
+            note = "an onset on the day of infusion (day 0) cannot enter a distribution of log time";
+        }
+        else
+        {
+            var events = Enumerable.Repeat(true, days.Length).ToArray();
+            fits = [.. Enum.GetValues<OnsetFamily>().Select(f => OnsetDistribution.Fit(days, events, f, level))];
+            shape = OnsetDistribution.ShapeTest(days, level);
+        }
+
+        var conditional = ImmutableArray.CreateBuilder<ConditionalRisk>();
+        foreach (double landmark in new[] { 365.0, 730.0 })
+        {
+            int atRisk = cohort.Durations.Count(d => d >= landmark);
+            if (atRisk == 0)
+            {
+                continue;
+            }
+
+            const double window = 1826;
+            var curve = CumulativeIncidence.Conditional(cohort.Durations.AsSpan(), cohort.Causes.AsSpan(), 1, landmark,
+                CumulativeIncidenceOptions.Default with { Level = level });
+            int cases = cohort.Records.Count(r => r.Outcome == FollowUpOutcome.Malignancy && r.DurationDays >= landmark && r.DurationDays <= landmark + window);
+            conditional.Add(new ConditionalRisk(landmark, window, atRisk, cases, curve.At(landmark + window)));
+        }
+
+        return report with { OnsetFits = fits, OnsetShape = shape, OnsetFitNote = note, ConditionalRisks = conditional.ToImmutable() };
+    }
+
     /// <summary>The safety summary: counts, crude incidence (Clopper-Pearson), person-years and the exact Poisson rate
     /// per 100 person-years, Aalen-Johansen risk at the horizon with death competing (<c>cmprsk::cuminc</c>) beside the
     /// naive 1 − KM with deaths censored, onset distribution, and transgene positivity among tested.</summary>
@@ -340,6 +446,7 @@ public static class SafetySummary
         var atHorizon = cif?.At(horizonDays) ?? new IncidencePoint(horizonDays, 0, 0, double.NaN, double.NaN, horizonDays > km.Time[^1]);
         var report = new SafetyReport(cohort.Count, cases, crude, cohort.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
             transgene, horizonDays, level, cif, km);
+        report = WithOnsetAndConditional(report, cohort, level);
         if (!byProduct)
         {
             return report;

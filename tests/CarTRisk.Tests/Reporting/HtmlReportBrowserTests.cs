@@ -92,6 +92,6 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output)
         var doc = new HtmlParser().ParseDocument(report.ToHtmlWithFigures());
         Assert.Empty(doc.QuerySelectorAll("script, link, img[src], iframe"));
         Assert.DoesNotContain("http://", doc.Head!.OuterHtml, StringComparison.Ordinal);
-        Assert.Equal(5, doc.QuerySelectorAll("table").Length);
+        Assert.Equal(6, doc.QuerySelectorAll("table").Length);   // summary, risk, onset, transgene, conditional, by product
     }
 }
