@@ -423,15 +423,23 @@ public sealed class EventTable
             causes = coding.Columns(causes);
         }
 
+        var cols = causes.IsEmpty ? events.ToArray().Select(e => e ? 1 : 0).ToArray() : causes.ToArray();
         if (timeFix && TimeFix.Apply(durations, entry) is { } fix)
         {
             var fixedTable = BySorting(fix.Exit, causes, events, coding, fix.Entry);
             fixedTable.NearTiesMerged = fix.Moved;
+            fixedTable.DelayedRecords = (fix.Entry!, fix.Exit, cols);
             return fixedTable;
         }
 
-        return BySorting(durations, causes, events, coding, entry);
+        var table = BySorting(durations, causes, events, coding, entry);
+        table.DelayedRecords = (entry.ToArray(), durations.ToArray(), cols);
+        return table;
     }
+
+    /// <summary>The records behind a delayed-entry table (entry, exit after the near-tie rule, cause column), for the
+    /// infinitesimal-jackknife standard errors, which depend on each record's entry.</summary>
+    internal (double[] Entry, double[] Exit, int[] Columns)? DelayedRecords { get; private set; }
 
     /// <summary>The general path: sort (a copy) by time; optional entry times give at risk = #{entry &lt; t ≤ exit}.
     /// Without delayed entry (and with causes up to 255) an O(n) bucket sort is used, else Array.Sort.</summary>

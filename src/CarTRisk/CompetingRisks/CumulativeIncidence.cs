@@ -220,9 +220,9 @@ public static class CumulativeIncidence
     /// <param name="causes">0 = censored, any code ≥ 1.</param>
     /// <param name="eventOfInterest">The cause whose incidence is estimated (all-zero curve when it has no event).</param>
     /// <param name="options">Level, interval scale and near-tie rule; null for the defaults.</param>
-    /// <returns>The curve. Its <see cref="CumulativeIncidenceCurve.Variance"/> is cuminc's formula on the delayed-entry
-    /// risk sets; <see cref="CumulativeIncidenceCurve.JackknifeStdErr"/> is empty (not computed with delayed entry), so
-    /// the Jackknife interval option is not available here.</returns>
+    /// <returns>The curve. <see cref="CumulativeIncidenceCurve.JackknifeStdErr"/> is survfit's std.err (the
+    /// infinitesimal jackknife with each record at risk only after its entry); <see cref="CumulativeIncidenceCurve.Variance"/>
+    /// is cuminc's formula on the delayed-entry risk sets (cuminc itself has no delayed entry).</returns>
     /// <exception cref="ArgumentException">Empty input, lengths differ, an entry is not before its exit, or an entry
     /// and exit that differ only by rounding (R's aeqSurv error).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad time or cause (index named), eventOfInterest &lt; 1, or a bad level.</exception>
@@ -233,11 +233,6 @@ public static class CumulativeIncidence
         var coding = Validate(durations, causes, eventOfInterest, options.Level);
         Guard.FiniteNonNegative(durations, nameof(durations));
         KaplanMeier.ValidateEntries(entryTimes, durations);
-        if (options.IntervalVariance == CumulativeIncidenceVariance.Jackknife)
-        {
-            throw new ArgumentException("the jackknife interval is not available with delayed entry; use the Aalen variance.", nameof(options));
-        }
-
         var table = EventTable.BuildWithEntry(durations, causes, default, coding, entryTimes, options.TimeFix);
         return FromTable(table, eventOfInterest, options);
     }
@@ -375,7 +370,9 @@ public static class CumulativeIncidence
             byState[c] = estimate[c - 1];
         }
 
-        var jackknife = table.HasDelayedEntry ? null : InfinitesimalJackknife.StdErr(table, eventFree, byState);
+        var jackknife = !table.HasDelayedEntry ? InfinitesimalJackknife.StdErr(table, eventFree, byState)
+            : table.DelayedRecords is { } records ? InfinitesimalJackknife.StdErrDelayed(table, records.Entry, records.Exit, records.Columns, eventFree, byState)
+            : null;
         var se = options.IntervalVariance == CumulativeIncidenceVariance.Jackknife && jackknife is not null
             ? jackknife[column]
             : variance.Select(Math.Sqrt).ToArray();

@@ -122,4 +122,181 @@ internal static class InfinitesimalJackknife
 
         return result;
     }
+
+    /// <summary>survfit's std.err for (entry, exit] data: each record's influence is the no-delay one minus the common
+    /// path up to its entry row k propagated forward (β' = dS_k/S_k, α'_c = dF_c(k) − β' F_c(k)). Running sums over the
+    /// records at risk (added after their entry row, removed at exit) and over the exited ones: O(n + rows × causes).</summary>
+    public static double[][] StdErrDelayed(EventTable table, double[] entry, double[] exit, int[] columns, double[] eventFree, double[][] cif)
+    {
+        int m = table.Count, k = table.CauseCount, nRec = exit.Length;
+        var times = table.TimeArray;
+        var n = table.AtRiskArray;
+        var d = table.EventArrays;
+        int Row(double t) => Array.BinarySearch(times, t);
+        int LastAtOrBefore(double t)
+        {
+            int lo = 0, hi = m;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (times[mid] <= t)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo - 1;
+        }
+
+        var exitRow = new int[nRec];
+        var entryRow = new int[nRec];
+        var enteringAfter = new List<int>[m + 1];   // [k + 1]: records whose entry row is k (k = −1 → index 0)
+        var exitingAt = new List<int>[m];
+        for (int r = 0; r < nRec; r++)
+        {
+            exitRow[r] = Row(exit[r]);
+            entryRow[r] = LastAtOrBefore(entry[r]);
+            (enteringAfter[entryRow[r] + 1] ??= []).Add(r);
+            (exitingAt[exitRow[r]] ??= []).Add(r);
+        }
+
+        var betaE = new double[nRec];                 // β' of each record (0 when it enters before the first row)
+        var inert = new bool[nRec];                   // entered after S reached 0: every direct effect carries S(t−) = 0
+        var alphaE = new double[nRec * (k + 1)];      // α'_c, c = 1..k
+        var result = new double[k + 1][];
+        for (int s = 0; s <= k; s++)
+        {
+            result[s] = new double[m];
+        }
+
+        // at-risk aggregates: count, Σβ', Σβ'², Σα'_c, Σα'_c β', Σα'_c²
+        double cnt = 0, sb = 0, sbb = 0;
+        var sa = new double[k + 1];
+        var sab = new double[k + 1];
+        var saa = new double[k + 1];
+        // exited aggregates of α̃, β̃: Σα̃², Σα̃β̃, Σβ̃²
+        var xAA = new double[k + 1];
+        var xAB = new double[k + 1];
+        var xBB = new double[k + 1];
+        void Enter(int r, double sign)
+        {
+            cnt += sign;
+            double b = betaE[r];
+            sb += sign * b;
+            sbb += sign * b * b;
+            for (int c = 1; c <= k; c++)
+            {
+                double a = alphaE[(r * (k + 1)) + c];
+                sa[c] += sign * a;
+                sab[c] += sign * a * b;
+                saa[c] += sign * a * a;
+            }
+        }
+
+        foreach (int r in enteringAfter[0] ?? [])
+        {
+            Enter(r, +1);
+        }
+
+        double dS = 0, sPrev = 1;
+        var dF = new double[k + 1];
+        for (int j = 0; j < m; j++)
+        {
+            double lambda = d[0][j] / n[j];
+            double dSnew = (dS * (1 - lambda)) + (sPrev * lambda / n[j]);
+            for (int c = 1; c <= k; c++)
+            {
+                double lc = d[c][j] / n[j];
+                dF[c] += (dS * lc) - (sPrev * lc / n[j]);
+            }
+
+            double sNow = eventFree[j];
+            foreach (int r in exitingAt[j] ?? [])
+            {
+                if (inert[r])
+                {
+                    continue;
+                }
+
+                int c0 = columns[r];
+                Enter(r, -1);
+                double cellS = dSnew - (c0 > 0 ? sPrev / n[j] : 0);
+                double beta = sNow > 0 ? cellS / sNow : 0;
+                if (sNow == 0)
+                {
+                    result[0][j] += cellS * cellS;
+                }
+
+                double bt = beta - betaE[r];
+                xBB[0] += bt * bt;
+                for (int c = 1; c <= k; c++)
+                {
+                    double cellF = dF[c] + (c == c0 ? sPrev / n[j] : 0);
+                    double at = cellF - (beta * cif[c][j]) - alphaE[(r * (k + 1)) + c];
+                    xAA[c] += at * at;
+                    xAB[c] += at * bt;
+                    xBB[c] += bt * bt;
+                }
+            }
+
+            // still at risk after row j: U_S = dS_j − β' S_j, U_c = dF_c(j) − α'_c − β' F_c(j)
+            double valS = (cnt * dSnew * dSnew) - (2 * dSnew * sNow * sb) + (sNow * sNow * sbb);
+            double magS = (cnt * dSnew * dSnew) + Math.Abs(2 * dSnew * sNow * sb) + (sNow * sNow * sbb);
+            result[0][j] += valS + (sNow * sNow * xBB[0]);
+            double floorS = (magS + (sNow * sNow * xBB[0])) * RoundingFloor;
+            if (result[0][j] <= floorS)
+            {
+                result[0][j] = 0;
+            }
+
+            for (int c = 1; c <= k; c++)
+            {
+                double f = cif[c][j], cf = dF[c];
+                double atRisk = (cnt * cf * cf) - (2 * cf * (sa[c] + (f * sb))) + saa[c] + (2 * f * sab[c]) + (f * f * sbb);
+                double exited = xAA[c] + (2 * f * xAB[c]) + (f * f * xBB[c]);
+                double magnitude = (cnt * cf * cf) + Math.Abs(2 * cf * (sa[c] + (f * sb))) + saa[c] + Math.Abs(2 * f * sab[c]) + (f * f * sbb)
+                    + xAA[c] + Math.Abs(2 * f * xAB[c]) + (f * f * xBB[c]);
+                double value = atRisk + exited;
+                result[c][j] = value <= magnitude * RoundingFloor ? 0 : value;
+            }
+
+            // records entering after row j: their common path up to j, propagated forward
+            double bj = sNow > 0 ? dSnew / sNow : 0;
+            foreach (int r in enteringAfter[j + 1] ?? [])
+            {
+                if (sNow == 0)
+                {
+                    // Once S is 0 every later increment is S(t−)·λ = 0: a record that enters now has no influence,
+                    // and the others' influences are frozen (S stays 0, the incidences stay put).
+                    inert[r] = true;
+                    continue;
+                }
+
+                betaE[r] = bj;
+                for (int c = 1; c <= k; c++)
+                {
+                    alphaE[(r * (k + 1)) + c] = dF[c] - (bj * cif[c][j]);
+                }
+
+                Enter(r, +1);
+            }
+
+            dS = dSnew;
+            sPrev = sNow;
+        }
+
+        for (int s = 0; s <= k; s++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                result[s][j] = Math.Sqrt(Math.Max(0, result[s][j]));
+            }
+        }
+
+        return result;
+    }
 }

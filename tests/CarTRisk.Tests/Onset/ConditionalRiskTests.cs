@@ -23,6 +23,9 @@ public sealed class ConditionalRiskTests
             var times = at["time"]!.AsArray().Select(Golden.D).ToArray();
             for (int i = 0; i < times.Length; i++)
             {
+                int row = StepFunction(cif.Time, times[i]);
+                NumericAssert.Close(Golden.D(at["std_err"]![$"cause{k}"]![i]), cif.JackknifeStdErr[k][row], 1e-10, 1e-15, $"std.err cause {k} at {times[i]}");
+                NumericAssert.Close(Golden.D(at["std_err"]!["s0"]![i]), cif.JackknifeStdErr[0][row], 1e-10, 1e-15, $"std.err s0 at {times[i]}");
                 NumericAssert.Close(Golden.D(at["pstate"]![$"cause{k}"]![i]), cif.At(times[i]).Estimate, 1e-10, 1e-15, $"cause {k} at {times[i]}");
                 NumericAssert.Close(Golden.D(at["pstate"]!["s0"]![i]), cif.EventFree[StepFunction(cif.Time, times[i])], 1e-10, 1e-15, "event-free");
             }

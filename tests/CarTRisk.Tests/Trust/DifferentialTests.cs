@@ -123,13 +123,13 @@ public sealed class DifferentialTests(ITestOutputHelper output)
                 r[("aj", $"pstate{aj.CauseCodes[c]}")] = [.. aj.EstimateByCause[c]];
             }
 
+            for (int s = 0; s < aj.JackknifeStdErr.Length; s++)
+            {
+                r[("aj", $"std.err{(s == 0 ? 0 : aj.CauseCodes[s - 1])}")] = [.. aj.JackknifeStdErr[s]];
+            }
+
             if (!d.Delayed)
             {
-                for (int s = 0; s < aj.JackknifeStdErr.Length; s++)
-                {
-                    r[("aj", $"std.err{(s == 0 ? 0 : aj.CauseCodes[s - 1])}")] = [.. aj.JackknifeStdErr[s]];
-                }
-
                 if (d.Cause.Contains(1))
                 {
                     // cmprsk has no timefix: exact times.

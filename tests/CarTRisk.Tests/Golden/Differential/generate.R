@@ -50,7 +50,7 @@ for (s in 1:nsets) {
     id <- seq_len(n)
     f <- if (delayed) survfit(Surv(entry, t, fc) ~ 1, id = id) else survfit(Surv(t, fc) ~ 1)
     put(s, "aj", "time", f$time)
-    for (k in 1:ncol(f$pstate)) { put(s, "aj", paste0("pstate", k - 1), f$pstate[, k]); if (!delayed) put(s, "aj", paste0("std.err", k - 1), f$std.err[, k]) }
+    for (k in 1:ncol(f$pstate)) { put(s, "aj", paste0("pstate", k - 1), f$pstate[, k]); put(s, "aj", paste0("std.err", k - 1), f$std.err[, k]) }
     if (!delayed) {
       # cmprsk::cuminc (exact times) for cause 1 when it occurs
       if (any(cause == 1)) {
