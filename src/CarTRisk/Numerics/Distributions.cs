@@ -262,6 +262,10 @@ internal static class Distributions
     }
 
     /// <summary>x^a e^(−x) / Γ(a + 1) (the Poisson probability for integer a), by Loader's saddle-point form.</summary>
+    /// <summary>P(X = k) for X ~ Poisson(m) (R's dpois), by Loader's saddle-point form.</summary>
+    public static double PoissonProbability(double k, double m) =>
+        m == 0 ? (k == 0 ? 1 : 0) : k == 0 ? Math.Exp(-m) : PoissonPrefactor(k, m);
+
     private static double PoissonPrefactor(double a, double x) =>
         Math.Exp(-StirlingError(a) - Deviance(a, x)) / Math.Sqrt(TwoPi * a);
 
