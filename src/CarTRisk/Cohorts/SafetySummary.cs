@@ -89,6 +89,9 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <summary>Why the onset fits are missing (fewer than two distinct onset days, or an onset on day 0), or null.</summary>
     public string? OnsetFitNote { get; init; }
 
+    /// <summary>The standardized incidence ratio against population rates, when the report was computed with them.</summary>
+    public SirResult? Sir { get; init; }
+
     /// <summary>Risk over the next five years for a patient still event-free at 1 and at 2 years (lifelong
     /// surveillance), = survfit(..., start.time = landmark) at landmark + 1826 days, death competing.</summary>
     public ImmutableArray<ConditionalRisk> ConditionalRisks { get; init; } = [];
@@ -232,6 +235,13 @@ internal static class SafetyTables
             .AddRow(new TextCell($"Rate per 100 person-years ({level}, exact)"),
                 new DerivedCell($"{r.RatePer100PersonYears.Value.ToString("0.000", C)} ({r.RatePer100PersonYears.Interval.Lower.ToString("0.000", C)} to {r.RatePer100PersonYears.Interval.Upper.ToString("0.000", C)})", cases))
             .AddMargin(patients, cases, nonCases);
+        if (r.Sir is { } sir)
+        {
+            var observed = new CountCell(sir.Observed, hidden: true);
+            summary.AddRow(new TextCell($"SIR vs general population ({level}, exact)"),
+                new DerivedCell($"{sir.Ratio.ToString("0.00", C)} ({sir.Interval.Lower.ToString("0.00", C)} to {sir.Interval.Upper.ToString("0.00", C)}), expected {sir.Expected.ToString("0.0", C)}", observed))
+                .AddRow(new TextCell("Excess absolute risk per 10,000 person-years"), new DerivedCell(sir.ExcessAbsoluteRiskPer10000.ToString("0.0", C), observed));
+        }
 
         var risk = new ResultTable("Cumulative risk of secondary malignancy", "Time", "Aalen-Johansen (death competing)", level, "Naive 1 - Kaplan-Meier")
         {
@@ -404,6 +414,23 @@ public static class SafetySummary
     /// <exception cref="ArgumentOutOfRangeException">A bad horizon or level.</exception>
     public static SafetyReport Compute(Cohort cohort, double horizonDays = 1095, double level = 0.95) =>
         Compute(cohort, horizonDays, level, byProduct: true);
+
+    /// <summary>The safety summary with the comparison against the general population: the report gains
+    /// <see cref="SafetyReport.Sir"/> (= <see cref="StandardizedIncidence.Compute"/> at the report's level) and its line.</summary>
+    /// <param name="cohort">The cohort (every patient with sex and birth date).</param>
+    /// <param name="rates">Population rates covering the cohort's follow-up.</param>
+    /// <param name="horizonDays">The horizon, finite and &gt; 0.</param>
+    /// <param name="level">The confidence level.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="ArgumentNullException">A null argument.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Compute(Cohort, double, double)"/>, or as the SIR (a patient without sex or
+    /// birth date, person-time outside the rate table).</exception>
+    public static SafetyReport Compute(Cohort cohort, ReferenceRates rates, double horizonDays = 1095, double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(rates);
+        var report = Compute(cohort, horizonDays, level);
+        return report with { Sir = StandardizedIncidence.Compute(cohort, rates, SirOptions.Default with { Level = level }) };
+    }
 
     private static SafetyReport Compute(Cohort cohort, double horizonDays, double level, bool byProduct)
     {
