@@ -172,7 +172,61 @@ public sealed record GpsModel
 /// <param name="Event">The event of each pair.</param>
 /// <param name="Observed">Distinct reports with the pair.</param>
 /// <param name="Expected">Σ over strata of (drug reports × event reports / all reports) in the stratum.</param>
-public sealed record PairCounts(ImmutableArray<string> Drug, ImmutableArray<string> Event, ImmutableArray<double> Observed, ImmutableArray<double> Expected);
+public sealed record PairCounts(ImmutableArray<string> Drug, ImmutableArray<string> Event, ImmutableArray<double> Observed, ImmutableArray<double> Expected)
+{
+    /// <summary>Reports with the pair's drug (all strata), for the 2×2 table: b = DrugReports − a.</summary>
+    public ImmutableArray<double> DrugReports { get; init; } = [];
+
+    /// <summary>Reports with the pair's event (all strata): c = EventReports − a.</summary>
+    public ImmutableArray<double> EventReports { get; init; } = [];
+
+    /// <summary>All reports: d = Reports − DrugReports − EventReports + a.</summary>
+    public double Reports { get; init; }
+
+    /// <summary>Counts from an aggregated table (drug, event, reports), e.g. a VigiBase or EudraVigilance line-listing
+    /// summary: each row's count is the number of reports with that pair, and the margins are the table's sums (exact
+    /// when each report contributes one drug-event pair; otherwise the margins over-count and the caller should pass
+    /// report-level rows to <see cref="Disproportionality.CountPairs"/>). E = drug margin × event margin / total.</summary>
+    /// <param name="drugs">The drug of each row.</param>
+    /// <param name="events">The event of each row.</param>
+    /// <param name="counts">Reports with the pair, whole numbers ≥ 0; repeated pairs are added.</param>
+    /// <returns>The pair counts, ordinal order of (drug, event).</returns>
+    /// <exception cref="ArgumentException">Lengths differ or the table is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bad count (index named).</exception>
+    public static PairCounts FromTable(IReadOnlyList<string> drugs, IReadOnlyList<string> events, IReadOnlyList<double> counts)
+    {
+        ArgumentNullException.ThrowIfNull(drugs);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(counts);
+        Guard.SameLength(drugs.Count, nameof(drugs), events.Count, nameof(events));
+        Guard.SameLength(drugs.Count, nameof(drugs), counts.Count, nameof(counts));
+        Guard.NotEmpty(drugs.Count, nameof(drugs));
+        var cells = new Dictionary<(string, string), double>();
+        for (int i = 0; i < drugs.Count; i++)
+        {
+            if (!(counts[i] >= 0 && counts[i] == Math.Floor(counts[i]) && double.IsFinite(counts[i])))
+            {
+                throw new ArgumentOutOfRangeException(nameof(counts), counts[i], $"counts[{i}] is {Guard.Show(counts[i])}; counts are whole numbers >= 0.");
+            }
+
+            var key = (drugs[i] ?? throw new ArgumentNullException(nameof(drugs), $"drugs[{i}] is null."),
+                events[i] ?? throw new ArgumentNullException(nameof(events), $"events[{i}] is null."));
+            cells[key] = cells.GetValueOrDefault(key) + counts[i];
+        }
+
+        double total = cells.Values.Sum();
+        var byDrug = cells.GroupBy(kv => kv.Key.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
+        var byEvent = cells.GroupBy(kv => kv.Key.Item2, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
+        var rows = cells.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key.Item1, StringComparer.Ordinal).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal).ToList();
+        return new PairCounts([.. rows.Select(r => r.Key.Item1)], [.. rows.Select(r => r.Key.Item2)], [.. rows.Select(r => r.Value)],
+            [.. rows.Select(r => byDrug[r.Key.Item1] * byEvent[r.Key.Item2] / total)])
+        {
+            DrugReports = [.. rows.Select(r => byDrug[r.Key.Item1])],
+            EventReports = [.. rows.Select(r => byEvent[r.Key.Item2])],
+            Reports = total,
+        };
+    }
+}
 
 /// <content>The gamma-Poisson shrinker and the pair counts.</content>
 public static partial class Disproportionality
@@ -304,7 +358,14 @@ public static partial class Disproportionality
             .OrderBy(x => x.Drug, StringComparer.Ordinal).ThenBy(x => x.Event, StringComparer.Ordinal).ToList();
         var expected = pairs.Select(pr => reportsPerStratum.Sum(s =>
             drugCount.TryGetValue((s.Key, pr.Drug), out var nd) && eventCount.TryGetValue((s.Key, pr.Event), out var ne) ? nd * ne / s.Value : 0)).ToArray();
-        return new PairCounts([.. pairs.Select(x => x.Drug)], [.. pairs.Select(x => x.Event)], [.. pairs.Select(x => x.N)], [.. expected]);
+        var drugAll = drugReports.Select(x => (x.Drug, x.Report)).Distinct().GroupBy(x => x.Drug, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(), StringComparer.Ordinal);
+        var eventAll = eventReports.Select(x => (x.Event, x.Report)).Distinct().GroupBy(x => x.Event, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(), StringComparer.Ordinal);
+        return new PairCounts([.. pairs.Select(x => x.Drug)], [.. pairs.Select(x => x.Event)], [.. pairs.Select(x => x.N)], [.. expected])
+        {
+            DrugReports = [.. pairs.Select(x => drugAll[x.Drug])],
+            EventReports = [.. pairs.Select(x => eventAll[x.Event])],
+            Reports = reportStratum.Count,
+        };
     }
 }
 
@@ -340,8 +401,13 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
         return sum;
     }
 
+    /// <summary>The search box: α and β in [1e-6, 1e4] (openEBGM's autoHyper searches a narrower box), P in
+    /// [1e-6, 1 − 1e-6]. Data with little overdispersion push a component towards a point mass (α, β → ∞ with α/β
+    /// fixed); the box keeps that limit finite and the posterior computable.</summary>
     private static double[] ToTheta(double[] u) =>
-        [Math.Exp(u[0]), Math.Exp(u[1]), Math.Exp(u[2]), Math.Exp(u[3]), 1 / (1 + Math.Exp(-u[4]))];
+        [Math.Exp(Clamp(u[0])), Math.Exp(Clamp(u[1])), Math.Exp(Clamp(u[2])), Math.Exp(Clamp(u[3])), 1 / (1 + Math.Exp(-Math.Clamp(u[4], -13.8, 13.8)))];
+
+    private static double Clamp(double v) => Math.Clamp(v, -13.8, 9.21);
 
     private static double[] ToU(double[] th) =>
         [Math.Log(th[0]), Math.Log(th[1]), Math.Log(th[2]), Math.Log(th[3]), Math.Log(th[4] / (1 - th[4]))];
@@ -462,6 +528,7 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
             }
         }
 
-        return ToTheta(u);
+        var theta = ToTheta(u);
+        return theta;
     }
 }

@@ -1,0 +1,76 @@
+namespace CarTRisk.Tests.Pharmacovigilance;
+
+public sealed class FaersAndScreenTests
+{
+    private static (string Demo, string Drug, string Reac) Write(string demo, string drug, string reac)
+    {
+        string dir = Directory.CreateTempSubdirectory("cartrisk-faers-").FullName;
+        string d = Path.Combine(dir, "DEMO.txt"), g = Path.Combine(dir, "DRUG.txt"), r = Path.Combine(dir, "REAC.txt");
+        File.WriteAllText(d, demo);
+        File.WriteAllText(g, drug);
+        File.WriteAllText(r, reac);
+        return (d, g, r);
+    }
+
+    [Fact]
+    public void Reader_KeepsTheLatestVersion_SuspectRoles_Mapping()
+    {
+        var (d, g, r) = Write(
+            "primaryid$caseid$caseversion$fda_dt$age$age_cod$sex\n11$1$1$20240101$70$YR$F\n12$1$2$20240301$70$YR$F\n21$2$1$20240105$30$YR$M\n31$3$1$20240110$$$\n",
+            "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n11$1$1$PS$YESCARTA$\n12$1$1$PS$Yescarta $\n12$1$2$C$ASPIRIN$\n21$2$1$SS$KYMRIAH$\n31$3$1$PS$METFORMIN$\n",
+            "primaryid$caseid$pt\n11$1$Pyrexia\n12$1$T-cell lymphoma\n12$1$Pyrexia\n21$2$Pyrexia\n31$3$Nausea\n");
+        var reports = FaersExtract.Read(d, g, r, FaersOptions.Default with
+        {
+            DrugMapping = new Dictionary<string, string> { ["YESCARTA"] = "axi-cel", ["KYMRIAH"] = "tisa-cel" },
+            Stratify = true,
+        });
+        Assert.Equal(3, reports.Cases);
+        Assert.Equal(1, reports.SupersededVersions);
+        Assert.DoesNotContain("11", reports.ReportIds);               // version 1 of case 1 dropped
+        Assert.DoesNotContain("ASPIRIN", reports.Drugs);              // concomitant
+        Assert.Equal(["12", "12", "21", "31"], reports.ReportIds.ToArray());
+        Assert.Equal(["axi-cel", "axi-cel", "tisa-cel", "METFORMIN"], reports.Drugs.ToArray());
+        Assert.Equal("65+|F|2024", reports.Strata[0]);
+        Assert.Equal("age unknown|sex unknown|2024", reports.Strata[3]);
+        var pairs = reports.ToPairCounts();
+        Assert.Equal(3.0, pairs.Reports);
+    }
+
+    [Fact]
+    public void Reader_Errors_NameFileLineAndColumn()
+    {
+        var (d, g, r) = Write("primaryid$caseid$fda_dt\n1$1$2024\n", "primaryid$role_cod$drugname\n1$PS$X\n", "primaryid$pt\n1$Y\n");
+        Assert.Contains("caseversion", Assert.Throws<FormatException>(() => FaersExtract.Read(d, g, r)).Message, StringComparison.Ordinal);
+        var (d2, g2, r2) = Write("primaryid$caseid$caseversion$fda_dt\n1$1$x$2024\n2$2$1\n", "primaryid$role_cod$drugname\n1$PS$X\n", "primaryid$pt\n1$Y\n");
+        var e = Assert.Throws<FormatException>(() => FaersExtract.Read(d2, g2, r2));
+        Assert.Contains("line 3", e.Message, StringComparison.Ordinal);
+        Assert.Throws<FileNotFoundException>(() => FaersExtract.Read("/nonexistent/DEMO.txt", g2, r2));
+    }
+
+    [Fact]
+    public void Screen_AppliesEachRuleToItsStatistics()
+    {
+        var pairs = PairCounts.FromTable(["A", "A", "B", "B", "C", "C"], ["x", "y", "x", "y", "x", "y"], [30, 970, 20, 4980, 5, 3995]);
+        var gps = GpsModel.From(0.204, 0.058, 1.415, 1.838, 0.097);
+        foreach (var rule in Enum.GetValues<SignalRule>())
+        {
+            foreach (var row in Disproportionality.Screen(pairs, rule, gps))
+            {
+                bool expected = rule switch
+                {
+                    SignalRule.Evans => row.Prr.Value >= 2 && row.ChiSquare >= 4 && row.A >= 3,
+                    SignalRule.Ema => row.Prr.Interval.Lower >= 1 && row.A >= 5,
+                    SignalRule.Mhra => row.Eb05 >= 1.8 && row.A >= 3 && row.Ebgm >= 2.5,
+                    _ => row.Ic.Lower > 0,
+                };
+                Assert.Equal(expected, row.Signal);
+                Assert.Equal(10000, row.A + row.B + row.C + row.D);
+            }
+        }
+
+        var ax = Disproportionality.Screen(pairs, SignalRule.Evans, gps).First(r => r.Drug == "A" && r.Event == "x");
+        Assert.Equal((30L, 970L, 25L, 8975L), (ax.A, ax.B, ax.C, ax.D));
+        Assert.True(ax.Signal);
+        Assert.Contains("<11", new[] { Disproportionality.Screen(pairs, SignalRule.Umc, gps).First(r => r.Drug == "C" && r.Event == "x") }.ToTable().ToText(), StringComparison.Ordinal);
+    }
+}
