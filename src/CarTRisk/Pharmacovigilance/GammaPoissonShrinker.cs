@@ -139,31 +139,50 @@ public sealed record GpsModel
         double a1 = Alpha1 + n, r1 = Beta1 + e, a2 = Alpha2 + n, r2 = Beta2 + e;
         double Cdf(double x) =>
             (q > 0 ? q * Distributions.GammaTail(a1, r1 * x, upper: false) : 0) + (q < 1 ? (1 - q) * Distributions.GammaTail(a2, r2 * x, upper: false) : 0);
-        double lo = 0, hi = Math.Max(a1 / r1, a2 / r2) * 2 + 1;
-        while (Cdf(hi) < probability)
-        {
-            hi *= 2;
-        }
+        double Pdf(double x) =>
+            (q > 0 ? q * r1 * Distributions.GammaDensity(a1, r1 * x) : 0) + (q < 1 ? (1 - q) * r2 * Distributions.GammaDensity(a2, r2 * x) : 0);
 
+        // Newton on y = log x for log F (p < 1/2) or log(1 − F) (p ≥ 1/2), which are nearly linear in y in the tail
+        // that holds the root (F ~ x^a near 0), from the log of the posterior mean, inside a bracket that every step
+        // narrows (bisection when Newton leaves it): a few incomplete-gamma evaluations instead of ~100.
+        bool lower = probability < 0.5;
+        double Tail(double x) => lower ? Cdf(x)
+            : (q > 0 ? q * Distributions.GammaTail(a1, r1 * x, upper: true) : 0) + (q < 1 ? (1 - q) * Distributions.GammaTail(a2, r2 * x, upper: true) : 0);
+        double target = Math.Log(lower ? probability : 1 - probability);
+        double y = Math.Log((q * a1 / r1) + ((1 - q) * a2 / r2));
+        double lo = double.NegativeInfinity, hi = double.PositiveInfinity;
         for (int i = 0; i < 200; i++)
         {
-            double mid = lo + ((hi - lo) / 2);
-            if (mid <= lo || mid >= hi)
+            double x = Math.Exp(y);
+            double t = Tail(x);
+            double h = Math.Log(t) - target;                 // increasing in y for the lower tail, decreasing for the upper
+            bool below = lower ? h < 0 : h > 0;              // x below the quantile
+            if (below)
             {
-                break;
-            }
-
-            if (Cdf(mid) < probability)
-            {
-                lo = mid;
+                lo = y;
             }
             else
             {
-                hi = mid;
+                hi = y;
             }
+
+            double slope = (lower ? 1 : -1) * Pdf(x) * x / t;
+            double next = slope != 0 && double.IsFinite(h) && double.IsFinite(slope) ? y - Math.Clamp(h / slope, -5, 5) : double.NaN;
+            if (!(next > lo && next < hi))
+            {
+                next = double.IsInfinity(lo) ? (double.IsInfinity(hi) ? y - 1 : hi - 2) : double.IsInfinity(hi) ? lo + 2 : (lo + hi) / 2;
+            }
+
+            if (Math.Abs(next - y) <= 4e-16 * Math.Max(1, Math.Abs(y)))
+            {
+                y = next;
+                break;
+            }
+
+            y = next;
         }
 
-        return lo + ((hi - lo) / 2);
+        return Math.Exp(y);
     }
 }
 

@@ -65,7 +65,7 @@ public static partial class Disproportionality
         }
 
         var rows = new SignalRow[pairs.Observed.Length];
-        for (int i = 0; i < rows.Length; i++)
+        Parallel.For(0, rows.Length, i =>
         {
             long a = (long)pairs.Observed[i], b = (long)pairs.DrugReports[i] - a, c = (long)pairs.EventReports[i] - a;
             long d = (long)pairs.Reports - (long)pairs.DrugReports[i] - (long)pairs.EventReports[i] + a;
@@ -82,7 +82,7 @@ public static partial class Disproportionality
                 _ => ic.Lower > 0,
             };
             rows[i] = new SignalRow(pairs.Drug[i], pairs.Event[i], a, b, c, d, pairs.Expected[i], ror, prr, chi, ic, ebgm, eb05, signal);
-        }
+        });
 
         return [.. rows.OrderByDescending(r => r.Signal).ThenByDescending(r => r.Ic.Lower).ThenBy(r => r.Drug, StringComparer.Ordinal).ThenBy(r => r.Event, StringComparer.Ordinal)];
     }
