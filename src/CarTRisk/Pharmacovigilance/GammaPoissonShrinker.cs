@@ -388,13 +388,33 @@ public static partial class Disproportionality
     }
 }
 
-/// <summary>The truncated negative-binomial mixture likelihood and its maximisation.</summary>
-internal sealed class GpsLikelihood(double[] n, double[] e)
+/// <summary>The truncated negative-binomial mixture likelihood, its analytic gradient and its maximisation. Terms that
+/// depend on N only through lgamma(α + N) − lgamma(α) and ψ(α + N) − ψ(α) are computed once per distinct N.</summary>
+internal sealed class GpsLikelihood
 {
-    private readonly double[] logE = e.Select(v => Math.Log(v)).ToArray();
-    private readonly double[] lgN1 = n.Select(v => SpecialFunctions.GammaLn(v + 1)).ToArray();
+    private readonly double[] n;
+    private readonly double[] e;
+    private readonly double[] logE;
+    private readonly double[] lgN1;
+    private readonly int[] nIndex;      // index of each pair's N among the distinct values
+    private readonly double[] distinctN;
 
-    public double LogLikelihood(double[] th)
+    public GpsLikelihood(double[] n, double[] e)
+    {
+        this.n = n;
+        this.e = e;
+        logE = e.Select(v => Math.Log(v)).ToArray();
+        distinctN = n.Distinct().Order().ToArray();
+        var lookup = distinctN.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i);
+        nIndex = n.Select(v => lookup[v]).ToArray();
+        var lg = distinctN.Select(v => SpecialFunctions.GammaLn(v + 1)).ToArray();
+        lgN1 = nIndex.Select(i => lg[i]).ToArray();
+    }
+
+    public double LogLikelihood(double[] th) => Evaluate(th, null);
+
+    /// <summary>ℓ(θ) and, when <paramref name="grad"/> is given, ∂ℓ/∂θ.</summary>
+    public double Evaluate(double[] th, double[]? grad)
     {
         double a1 = th[0], b1 = th[1], a2 = th[2], b2 = th[3], p = th[4];
         if (!(a1 > 0 && b1 > 0 && a2 > 0 && b2 > 0 && p > 0 && p < 1))
@@ -402,19 +422,58 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
             return double.NegativeInfinity;
         }
 
-        double lga1 = SpecialFunctions.GammaLn(a1), lga2 = SpecialFunctions.GammaLn(a2), lb1 = Math.Log(b1), lb2 = Math.Log(b2);
-        double lp = Math.Log(p), lq = Elementary.Log1P(-p), sum = 0;
+        int k = distinctN.Length;
+        var dl1 = new double[k];
+        var dl2 = new double[k];
+        var dp1 = new double[k];
+        var dp2 = new double[k];
+        double lga1 = SpecialFunctions.GammaLn(a1), lga2 = SpecialFunctions.GammaLn(a2);
+        double pa1 = grad is null ? 0 : SpecialFunctions.DiGamma(a1), pa2 = grad is null ? 0 : SpecialFunctions.DiGamma(a2);
+        for (int j = 0; j < k; j++)
+        {
+            dl1[j] = SpecialFunctions.GammaLn(a1 + distinctN[j]) - lga1;
+            dl2[j] = SpecialFunctions.GammaLn(a2 + distinctN[j]) - lga2;
+            if (grad is not null)
+            {
+                dp1[j] = SpecialFunctions.DiGamma(a1 + distinctN[j]) - pa1;
+                dp2[j] = SpecialFunctions.DiGamma(a2 + distinctN[j]) - pa2;
+            }
+        }
+
+        double lb1 = Math.Log(b1), lb2 = Math.Log(b2), lp = Math.Log(p), lq = Elementary.Log1P(-p), sum = 0;
+        double ga1 = 0, gb1 = 0, ga2 = 0, gb2 = 0, gp = 0;
         for (int i = 0; i < n.Length; i++)
         {
             double ni = n[i];
+            int j = nIndex[i];
             double lbe1 = Math.Log(b1 + e[i]), lbe2 = Math.Log(b2 + e[i]);
-            double f1 = SpecialFunctions.GammaLn(a1 + ni) - lga1 - lgN1[i] + (a1 * (lb1 - lbe1)) + (ni * (logE[i] - lbe1));
-            double f2 = SpecialFunctions.GammaLn(a2 + ni) - lga2 - lgN1[i] + (a2 * (lb2 - lbe2)) + (ni * (logE[i] - lbe2));
-            // truncation at N >= 1: divide by 1 − f_k(0), f_k(0) = (β/(β+e))^α
-            double t1 = Math.Log(-Elementary.ExpM1(a1 * (lb1 - lbe1))), t2 = Math.Log(-Elementary.ExpM1(a2 * (lb2 - lbe2)));
-            double x = lp + f1 - t1, y = lq + f2 - t2;
+            double l1 = lb1 - lbe1, l2 = lb2 - lbe2;          // log(β/(β + e))
+            double f01 = Math.Exp(a1 * l1), f02 = Math.Exp(a2 * l2);   // f_k(0)
+            double t1 = Math.Log(-Elementary.ExpM1(a1 * l1)), t2 = Math.Log(-Elementary.ExpM1(a2 * l2));
+            double x = lp + dl1[j] - lgN1[i] + (a1 * l1) + (ni * (logE[i] - lbe1)) - t1;
+            double y = lq + dl2[j] - lgN1[i] + (a2 * l2) + (ni * (logE[i] - lbe2)) - t2;
             double m = Math.Max(x, y);
-            sum += m + Math.Log(Math.Exp(x - m) + Math.Exp(y - m));
+            double ex = Math.Exp(x - m), ey = Math.Exp(y - m);
+            sum += m + Math.Log(ex + ey);
+            if (grad is not null)
+            {
+                double w1 = ex / (ex + ey), w2 = 1 - w1;
+                double be1 = b1 + e[i], be2 = b2 + e[i];
+                ga1 += w1 * (dp1[j] + (l1 / (1 - f01)));
+                gb1 += w1 * ((a1 / b1) - ((a1 + ni) / be1) + (f01 * a1 * e[i] / (b1 * be1 * (1 - f01))));
+                ga2 += w2 * (dp2[j] + (l2 / (1 - f02)));
+                gb2 += w2 * ((a2 / b2) - ((a2 + ni) / be2) + (f02 * a2 * e[i] / (b2 * be2 * (1 - f02))));
+                gp += (w1 / p) - (w2 / (1 - p));
+            }
+        }
+
+        if (grad is not null)
+        {
+            grad[0] = ga1;
+            grad[1] = gb1;
+            grad[2] = ga2;
+            grad[3] = gb2;
+            grad[4] = gp;
         }
 
         return sum;
@@ -431,33 +490,36 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
     private static double[] ToU(double[] th) =>
         [Math.Log(th[0]), Math.Log(th[1]), Math.Log(th[2]), Math.Log(th[3]), Math.Log(th[4] / (1 - th[4]))];
 
-    /// <summary>BFGS on the unconstrained scale with central-difference gradients and a backtracking line search,
-    /// polished by Nelder-Mead restarts.</summary>
+    /// <summary>BFGS on the unconstrained scale (log α, log β, logit P) with the analytic gradient and a backtracking
+    /// line search; outside the search box the parameters are clamped and the gradient there is 0.</summary>
     public double[] Maximise(double[] start)
     {
-        double F(double[] u) => -LogLikelihood(ToTheta(u));
+        const int dim = 5;
+        double F(double[] u, double[]? g)
+        {
+            var th = ToTheta(u);
+            var gt = g is null ? null : new double[dim];
+            double v = Evaluate(th, gt);
+            if (g is not null)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    bool clamped = u[j] != Clamp(u[j]);
+                    g[j] = clamped ? 0 : -gt![j] * th[j];
+                }
+
+                g[4] = Math.Abs(u[4]) > 13.8 ? 0 : -gt![4] * th[4] * (1 - th[4]);
+            }
+
+            return -v;
+        }
+
         var u = ToU(start);
-        int dim = 5;
-        double fu = F(u);
+        var g0 = new double[dim];
+        double fu = F(u, g0);
         if (!double.IsFinite(fu))
         {
             return start;
-        }
-
-        double[] Grad(double[] x)
-        {
-            var g = new double[dim];
-            for (int j = 0; j < dim; j++)
-            {
-                double h = 1e-6 * Math.Max(1, Math.Abs(x[j]));
-                var xp = (double[])x.Clone();
-                var xm = (double[])x.Clone();
-                xp[j] += h;
-                xm[j] -= h;
-                g[j] = (F(xp) - F(xm)) / (2 * h);
-            }
-
-            return g;
         }
 
         var hInv = new double[dim, dim];
@@ -466,8 +528,7 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
             hInv[j, j] = 1;
         }
 
-        var g0 = Grad(u);
-        for (int iter = 0; iter < 300; iter++)
+        for (int iter = 0; iter < 500; iter++)
         {
             var dir = new double[dim];
             for (int j = 0; j < dim; j++)
@@ -481,7 +542,6 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
             double slope = dir.Select((v, j) => v * g0[j]).Sum();
             if (slope >= 0)
             {
-                // not a descent direction: reset to steepest descent
                 hInv = new double[dim, dim];
                 for (int j = 0; j < dim; j++)
                 {
@@ -492,36 +552,36 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
                 slope = -g0.Sum(v => v * v);
             }
 
-            double step = 1;
+            double step = 1, fn;
             double[] next;
-            double fn;
+            var g1 = new double[dim];
             int tries = 0;
-            do
+            while (true)
             {
                 next = u.Select((v, j) => v + (step * dir[j])).ToArray();
-                fn = F(next);
+                fn = F(next, g1);
+                if ((double.IsFinite(fn) && fn <= fu + (1e-4 * step * slope)) || ++tries > 60)
+                {
+                    break;
+                }
+
                 step /= 2;
-                tries++;
             }
-            while ((!double.IsFinite(fn) || fn > fu + (1e-4 * 2 * step * slope)) && tries < 60);
 
             if (!double.IsFinite(fn) || fn > fu)
             {
                 break;
             }
 
-            var g1 = Grad(next);
             var s = next.Select((v, j) => v - u[j]).ToArray();
             var yv = g1.Select((v, j) => v - g0[j]).ToArray();
             double sy = s.Select((v, j) => v * yv[j]).Sum();
-            bool small = Math.Abs(fu - fn) <= 1e-13 * Math.Max(1, Math.Abs(fu)) && s.Max(Math.Abs) < 1e-9;
-            u = next;
             double improvement = fu - fn;
+            u = next;
             fu = fn;
             g0 = g1;
             if (sy > 1e-16)
             {
-                // BFGS update of the inverse Hessian
                 var hy = new double[dim];
                 for (int j = 0; j < dim; j++)
                 {
@@ -541,13 +601,12 @@ internal sealed class GpsLikelihood(double[] n, double[] e)
                 }
             }
 
-            if (small || (improvement < 1e-12 && g0.Max(Math.Abs) < 1e-6))
+            if (g0.Max(Math.Abs) < 1e-8 * Math.Max(1, Math.Abs(fu)) || (improvement <= 1e-14 * Math.Max(1, Math.Abs(fu)) && s.Max(Math.Abs) < 1e-10))
             {
                 break;
             }
         }
 
-        var theta = ToTheta(u);
-        return theta;
+        return ToTheta(u);
     }
 }

@@ -89,8 +89,24 @@ public sealed class ShrinkerPropertyTests
         var like = new GpsLikelihood(n.ToArray(), e.ToArray());
         Assert.True(fit.LogLikelihood >= like.LogLikelihood(truth) - 1e-9);
         Assert.Equal(like.LogLikelihood([fit.Alpha1, fit.Beta1, fit.Alpha2, fit.Beta2, fit.P]), fit.LogLikelihood, 9);
-        // no direction improves it: a central-difference gradient near zero on the working scale
-        Assert.True(Math.Abs(fit.P - truth[4]) < 0.1);
+        // the analytic gradient the search uses agrees with central differences, and vanishes at the fit
+        var th = new[] { fit.Alpha1, fit.Beta1, fit.Alpha2, fit.Beta2, fit.P };
+        var g = new double[5];
+        like.Evaluate(th, g);
+        for (int j = 0; j < 5; j++)
+        {
+            var tp = (double[])th.Clone();
+            var tm = (double[])th.Clone();
+            double h = 1e-6 * th[j];
+            tp[j] += h;
+            tm[j] -= h;
+            double numeric = (like.LogLikelihood(tp) - like.LogLikelihood(tm)) / (2 * h);
+            Assert.True(Math.Abs(numeric - g[j]) <= 1e-4 * Math.Max(1, Math.Abs(numeric)), $"gradient[{j}]: analytic {g[j]}, numeric {numeric}");
+            Assert.True(Math.Abs(g[j] * th[j]) < 1e-3, $"score[{j}] at the fit: {g[j]}");
+        }
+
+        // the mixture is symmetric under swapping its components (P <-> 1 - P): compare the component of the truth's P
+        Assert.True(Math.Min(Math.Abs(fit.P - truth[4]), Math.Abs(1 - fit.P - truth[4])) < 0.1, $"P {fit.P}, truth {truth[4]}");
         Assert.Throws<ArgumentException>(() => Disproportionality.FitGps([1.0, 0, 0], [1.0, 1, 1]));
     }
 
