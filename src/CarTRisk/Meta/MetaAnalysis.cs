@@ -124,6 +124,41 @@ public sealed record MetaAnalysisResult
 
     /// <summary>Their sampling variances (= <c>escalc</c> vi).</summary>
     public ImmutableArray<double> StudyVariance { get; init; } = [];
+
+    /// <summary>The confidence level.</summary>
+    public double Level { get; init; } = 0.95;
+
+    /// <summary>The forest-plot table: one row per study (estimate with its interval and weight), the pooled estimate,
+    /// the prediction interval and the heterogeneity. Meta-analyses pool published aggregates, so the cells are plain
+    /// text (no disclosure rule applies to them); percentages are on the back-transformed scale.</summary>
+    /// <param name="studyLabels">A label per study (e.g. "Smith 2024"); null = "study 1", ...</param>
+    /// <param name="percent">Print proportions as percentages (true) or as numbers (false, e.g. for rates).</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">The number of labels differs from the number of studies.</exception>
+    public ResultTable ToTable(IReadOnlyList<string>? studyLabels = null, bool percent = true)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (studyLabels is not null && studyLabels.Count != Studies)
+        {
+            throw new ArgumentException($"studyLabels has {studyLabels.Count} labels; there are {Studies} studies.", nameof(studyLabels));
+        }
+
+        string F(double v) => double.IsNaN(v) ? "NA" : percent ? (v * 100).ToString("0.00", c) + " %" : v.ToString("G4", c);
+        string level = (Level * 100).ToString("0.####", c) + "% CI";
+        var table = new ResultTable("Random-effects meta-analysis", "Study", "Estimate", level, "Weight")
+        {
+            Note = string.Create(c, $"tau^2 = {Tau2:G4} ({Tau2Interval.Lower:G4} to {Tau2Interval.Upper:G4}); I^2 = {I2:0.0} %; Q = {Q:0.00} on {Studies - 1} df, p = {QPValue:G3}."),
+        };
+        for (int i = 0; i < Studies; i++)
+        {
+            table.AddRow(new TextCell(studyLabels?[i] ?? $"study {i + 1}"), new TextCell(F(StudyValue[i])),
+                new TextCell($"{F(StudyLower[i])} to {F(StudyUpper[i])}"), new TextCell(WeightPercent.IsEmpty ? "" : WeightPercent[i].ToString("0.0", c) + " %"));
+        }
+
+        table.AddRow(new TextCell("Pooled (random effects)"), new TextCell(F(Pooled)), new TextCell($"{F(Interval.Lower)} to {F(Interval.Upper)}"), new TextCell("100 %"));
+        table.AddRow(new TextCell("Prediction interval"), new TextCell(""), new TextCell($"{F(PredictionInterval.Lower)} to {F(PredictionInterval.Upper)}"), new TextCell(""));
+        return table;
+    }
 }
 
 /// <summary>Random-effects meta-analysis of proportions and rates, equal to metafor.</summary>

@@ -203,6 +203,7 @@ public static partial class MetaAnalysis
             WeightPercent = [.. w.Select(x => 100 * x / wsum)],
             StudyEffect = [.. y],
             StudyVariance = [.. v],
+            Level = options.Level,
         };
     }
 

@@ -73,13 +73,43 @@ public static partial class MetaAnalysis
             {
                 break;
             }
+
+            if (ls < -15)
+            {
+                // τ² heading to 0: at the boundary the maximum over β is the pooled logit (no heterogeneity)
+                double pooled = x.Sum() / n.Sum();
+                if (Ll(Math.Log(pooled / (1 - pooled)), -30) >= ll - (1e-12 * Math.Abs(ll)))
+                {
+                    b = Math.Log(pooled / (1 - pooled));
+                    ls = -30;
+                    ll = Ll(b, ls);
+                    break;
+                }
+            }
         }
 
-        double sigma = Math.Exp(ls), tau2 = ls < -20 ? 0 : sigma * sigma;
+        double sigma = Math.Exp(ls), tau2 = sigma * sigma;
+        if (sigma < 1e-4)
+        {
+            // the maximum is on the boundary τ² = 0: the fixed-effect logistic model, whose MLE is the pooled logit
+            double pooled = x.Sum() / n.Sum();
+            b = Math.Log(pooled / (1 - pooled));
+            tau2 = 0;
+        }
         // se of β from the inverse Hessian in (β, σ) (the β block does not depend on σ's parametrisation)
-        var (_, hs) = GradHess((bb, ss) => GlmmLogLik(x, n, bb, ss), b, sigma);
-        double dt = (hs[0] * hs[3]) - (hs[1] * hs[2]);
-        double se = Math.Sqrt(-hs[3] / dt);
+        double se;
+        if (tau2 == 0)
+        {
+            // boundary: no heterogeneity, the fixed-effect logistic model: var(β) = 1/Σ n p(1 − p) at p = expit(β)
+            double pb = 1 / (1 + Math.Exp(-b));
+            se = 1 / Math.Sqrt(n.Sum() * pb * (1 - pb));
+        }
+        else
+        {
+            var (_, hs) = GradHess((bb, ss) => GlmmLogLik(x, n, bb, ss), b, sigma);
+            double dt = (hs[0] * hs[3]) - (hs[1] * hs[2]);
+            se = Math.Sqrt(-hs[3] / dt);
+        }
         double z = Distributions.NormalQuantile((1 + level) / 2);
         double Expit(double v) => 1 / (1 + Math.Exp(-v));
         var vi = plo.StudyVariance;

@@ -30,4 +30,14 @@ public sealed class MetaGlmmTests
         NumericAssert.Close(Golden.D(f["Q_lrt"]), r.Q, 1e-10, 0, "Q_lrt");
         NumericAssert.Close(Golden.D(f["Q_lrt_p"]), r.QPValue, 1e-10, 1e-300, "Q_lrt_p");
     }
+
+    [Fact]
+    public void Glmm_NoHeterogeneity_IsTheFixedEffectLogisticFit()
+    {
+        var r = MetaAnalysis.ProportionsGlmm([5, 10, 15, 20], [50, 100, 150, 200]);
+        Assert.Equal(0.0, r.Tau2);
+        Assert.Equal(0.1, r.Pooled, 12);
+        Assert.Equal(1 / Math.Sqrt(500 * 0.1 * 0.9), r.StdErr, 12);
+        Assert.Throws<ArgumentException>(() => MetaAnalysis.ProportionsGlmm([0, 0], [10, 20]));
+    }
 }
