@@ -5,7 +5,9 @@
 // of the cohorts and trials you pool (for example those tabulated in Tix et al. 2024, 25 studies, 326 second
 // malignancies in 5,517 patients, pooled 6.0 %) and keep the citation beside each row.
 #:project ../src/CarTRisk/CarTRisk.csproj
+#:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 using CarTRisk;
+using CarTRisk.Plotting;
 
 string[] studies = ["Stanford cohort (brief)", "Illustrative A", "Illustrative B", "Illustrative C", "Illustrative D", "Illustrative E", "Illustrative F"];
 int[] cases = [25, 9, 14, 3, 21, 6, 0];
@@ -14,6 +16,9 @@ int[] patients = [724, 150, 290, 80, 410, 97, 45];
 // Cell 1: logit proportions, REML (rma's defaults); the forest-plot table with weights, pooled value and prediction interval.
 var fit = MetaAnalysis.Proportions(cases, patients);
 Console.WriteLine(fit.ToTable(studies).ToText());
+string figure = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "forest-plot.png");
+ForestPlot.Draw(fit, studies, FigureOptions.Default with { Title = "Second malignancy after CAR T (illustrative)" }).SavePng(figure);
+Console.WriteLine($"wrote {figure}");
 
 // Cell 2: Freeman-Tukey with the harmonic-mean back-transform, DerSimonian-Laird, Knapp-Hartung intervals.
 var ft = MetaAnalysis.Proportions(cases, patients, MetaAnalysisOptions.Default with

@@ -143,4 +143,16 @@ public sealed class FiguresTests
 
     private static List<string> Texts(string svg) =>
         System.Text.RegularExpressions.Regex.Matches(svg, "<text[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).ToList();
+
+    [Fact]
+    public void ForestPlot_Renders_AndChecksLabels()
+    {
+        var fit = MetaAnalysis.Proportions([25, 9, 14, 3, 21], [724, 150, 290, 80, 410]);
+        var figure = ForestPlot.Draw(fit, ["a", "b", "c", "d", "e"]);
+        double ink = InkFraction(figure.ToPng());
+        Assert.InRange(ink, 0.005, 0.5);
+        var svg = figure.ToSvg();
+        Assert.Contains("Pooled (random effects)", svg, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ForestPlot.Draw(fit, ["a"]));
+    }
 }
