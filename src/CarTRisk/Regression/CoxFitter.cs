@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace CarTRisk;
 
@@ -390,43 +389,7 @@ internal static class CoxFitter
         }
     }
 
-    private static double[]? Solve(double[] info, double[] rhs, int p)
-    {
-        var a = Matrix<double>.Build.Dense(p, p, (r, c) => info[(r * p) + c]);
-        try
-        {
-            var chol = a.Cholesky();
-            var x = chol.Solve(Vector<double>.Build.DenseOfArray(rhs)).ToArray();
-            return x.All(double.IsFinite) ? x : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 
-    private static double[]? Inverse(double[] info, int p)
-    {
-        var a = Matrix<double>.Build.Dense(p, p, (r, c) => info[(r * p) + c]);
-        try
-        {
-            var inv = a.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(p));
-            var result = new double[p * p];
-            for (int r = 0; r < p; r++)
-            {
-                for (int c = 0; c < p; c++)
-                {
-                    result[(r * p) + c] = (inv[r, c] + inv[c, r]) / 2;
-                }
-            }
-
-            return result.All(double.IsFinite) ? result : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>Terms whose coefficient times the covariate's standard deviation exceeds 10 (a hazard ratio of e^10 per
     /// standard deviation): the mark of a coefficient running off to infinity.</summary>
@@ -452,7 +415,7 @@ internal static class CoxFitter
 
     private static double Decrement(double[] u, double[] info, int p)
     {
-        var x = Solve(info, u, p);
+        var x = Numerics.Cholesky.Solve(info, u, p);
         return x is null ? double.PositiveInfinity : x.Select((v, j) => v * u[j]).Sum();
     }
 
@@ -465,7 +428,7 @@ internal static class CoxFitter
         bool efron = options.Ties == TieMethod.Efron;
         var beta = new double[p];
         var (ll0, u0, i0) = Evaluate(d, beta, efron);
-        var v0 = Solve(i0, u0, p);
+        var v0 = Numerics.Cholesky.Solve(i0, u0, p);
         double scoreStat = v0 is null ? double.NaN : v0.Select((v, j) => v * u0[j]).Sum();
         double ll = ll0;
         var u = u0;
@@ -476,7 +439,7 @@ internal static class CoxFitter
         List<CoxEventTime>? trace = null;
         for (iter = 1; iter <= options.MaxIterations; iter++)
         {
-            var step = Solve(info, u, p);
+            var step = Numerics.Cholesky.Solve(info, u, p);
             if (step is null)
             {
                 var runaway = Runaway(d, beta, terms);
@@ -486,7 +449,7 @@ internal static class CoxFitter
                 break;
             }
 
-            var inv = Inverse(info, p)!;
+            var inv = Numerics.Cholesky.Inverse(info, p)!;
             double size = 0;
             for (int j = 0; j < p; j++)
             {
@@ -555,7 +518,7 @@ internal static class CoxFitter
             message = $"no convergence in {options.MaxIterations} iterations";
         }
 
-        var naive = Inverse(info, p);
+        var naive = Numerics.Cholesky.Inverse(info, p);
         if (naive is null)
         {
             converged = false;
@@ -577,7 +540,7 @@ internal static class CoxFitter
 
         double z = Numerics.Distributions.NormalQuantile((1 + options.Level) / 2);
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(variance[(j * p) + j])).ToArray();
-        var waldSolve = Solve(variance, beta, p);
+        var waldSolve = Numerics.Cholesky.Solve(variance, beta, p);
         double wald = waldSolve is null ? double.NaN : waldSolve.Select((v, j) => v * beta[j]).Sum();
         double lr = 2 * (ll - ll0);
         bool stratified = d.StrataStart.Length > 2;

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace CarTRisk;
 
@@ -460,43 +459,10 @@ internal sealed class FineGrayData
         return (ll, u, info, sums);
     }
 
-    private static double[]? Solve(double[] a, double[] b, int p)
-    {
-        try
-        {
-            var x = Matrix<double>.Build.Dense(p, p, (r, c) => a[(r * p) + c]).Cholesky().Solve(Vector<double>.Build.DenseOfArray(b)).ToArray();
-            return x.All(double.IsFinite) ? x : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 
-    private static double[]? Inverse(double[] a, int p)
-    {
-        try
-        {
-            var inv = Matrix<double>.Build.Dense(p, p, (r, c) => a[(r * p) + c]).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(p));
-            var result = new double[p * p];
-            for (int r = 0; r < p; r++)
-            {
-                for (int c = 0; c < p; c++)
-                {
-                    result[(r * p) + c] = (inv[r, c] + inv[c, r]) / 2;
-                }
-            }
-
-            return result.All(double.IsFinite) ? result : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 
     private static double Decrement(double[] u, double[] info, int p) =>
-        Solve(info, u, p) is { } x ? x.Select((v, j) => v * u[j]).Sum() : double.PositiveInfinity;
+        Numerics.Cholesky.Solve(info, u, p) is { } x ? x.Select((v, j) => v * u[j]).Sum() : double.PositiveInfinity;
 
     public static FineGrayModel Run(FineGrayData d, ImmutableArray<string> terms, FineGrayOptions options)
     {
@@ -509,14 +475,14 @@ internal sealed class FineGrayData
         int iter;
         for (iter = 1; iter <= options.MaxIterations; iter++)
         {
-            var step = Solve(info, u, p);
+            var step = Numerics.Cholesky.Solve(info, u, p);
             if (step is null)
             {
                 message = "the information matrix is singular (a constant or collinear covariate, or a coefficient running off to infinity)";
                 break;
             }
 
-            var inv = Inverse(info, p)!;
+            var inv = Numerics.Cholesky.Inverse(info, p)!;
             double size = Enumerable.Range(0, p).Max(j => Math.Abs(step[j]) / Math.Sqrt(Math.Max(inv[(j * p) + j], double.Epsilon)));
             var next = beta.Select((b, j) => b + step[j]).ToArray();
             var eval = d.Evaluate(next);
@@ -581,7 +547,7 @@ internal sealed class FineGrayData
             message ??= $"no convergence in {options.MaxIterations} iterations";
         }
 
-        var invInfo = Inverse(info, p) ?? Enumerable.Repeat(double.NaN, p * p).ToArray();
+        var invInfo = Numerics.Cholesky.Inverse(info, p) ?? Enumerable.Repeat(double.NaN, p * p).ToArray();
         var variance = d.Sandwich(beta, sums, invInfo);
         double z = Numerics.Distributions.NormalQuantile((1 + options.Level) / 2);
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(variance[(j * p) + j])).ToArray();
