@@ -15,6 +15,20 @@ internal static class InfinitesimalJackknife
     /// <summary>64 ulps of 1: the relative size below which a variance built by cancellation is rounding noise.</summary>
     private const double RoundingFloor = 64 * 2.220446049250313e-16;
 
+    /// <summary>Variances to standard errors in place (a tiny negative from rounding becomes 0).</summary>
+    private static double[][] SquareRoots(double[][] variances)
+    {
+        foreach (var row in variances)
+        {
+            for (int j = 0; j < row.Length; j++)
+            {
+                row[j] = Math.Sqrt(Math.Max(0, row[j]));
+            }
+        }
+
+        return variances;
+    }
+
     /// <summary>Standard errors by state: [0] event-free, [c] cause c; one value per table row.</summary>
     public static double[][] StdErr(EventTable table, double[] eventFree, double[][] cif)
     {
@@ -112,15 +126,7 @@ internal static class InfinitesimalJackknife
             sPrev = sNow;
         }
 
-        for (int s = 0; s <= k; s++)
-        {
-            for (int j = 0; j < m; j++)
-            {
-                result[s][j] = Math.Sqrt(Math.Max(0, result[s][j]));
-            }
-        }
-
-        return result;
+        return SquareRoots(result);
     }
 
     /// <summary>survfit's std.err for (entry, exit] data: each record's influence is the no-delay one minus the common
@@ -289,14 +295,6 @@ internal static class InfinitesimalJackknife
             sPrev = sNow;
         }
 
-        for (int s = 0; s <= k; s++)
-        {
-            for (int j = 0; j < m; j++)
-            {
-                result[s][j] = Math.Sqrt(Math.Max(0, result[s][j]));
-            }
-        }
-
-        return result;
+        return SquareRoots(result);
     }
 }

@@ -176,11 +176,7 @@ public static partial class MetaAnalysis
     {
         options ??= MetaAnalysisOptions.Default;
         Guard.SameLength(events.Length, nameof(events), totals.Length, nameof(totals));
-        int k = events.Length;
-        if (k < 2)
-        {
-            throw new ArgumentException($"a meta-analysis needs at least two studies; got {k}.", nameof(events));
-        }
+        int k = RequireStudies(events.Length, nameof(events));
 
         var y = new double[k];
         var v = new double[k];
@@ -239,11 +235,7 @@ public static partial class MetaAnalysis
     {
         options ??= MetaAnalysisOptions.Default;
         Guard.SameLength(events.Length, nameof(events), personTime.Length, nameof(personTime));
-        int k = events.Length;
-        if (k < 2)
-        {
-            throw new ArgumentException($"a meta-analysis needs at least two studies; got {k}.", nameof(events));
-        }
+        int k = RequireStudies(events.Length, nameof(events));
 
         var y = new double[k];
         var v = new double[k];
@@ -278,6 +270,9 @@ public static partial class MetaAnalysis
         double BackStudy(double z, int i) => options.Measure == MetaMeasure.FreemanTukey ? InverseFreemanTukeyRate(z, times[i]) : BackPooled(z);
         return Fit(y, v, options, BackPooled, BackStudy);
     }
+
+    private static int RequireStudies(int k, string paramName) =>
+        k >= 2 ? k : throw new ArgumentException($"a meta-analysis needs at least two studies; got {k}.", paramName);
 
     private static double InverseArcSine(double z) => z < 0 ? 0 : z > Math.Asin(1) ? 1 : Math.Sin(z) * Math.Sin(z);
 

@@ -5,6 +5,13 @@ namespace CarTRisk;
 /// <content>The random-effects fit shared by proportions and rates.</content>
 public static partial class MetaAnalysis
 {
+    /// <summary>metafor's "typical" within-study variance ṽ = (k − 1)Σw/((Σw)² − Σw²), w = 1/v, behind I² and H².</summary>
+    private static double TypicalVariance(IReadOnlyList<double> v)
+    {
+        double sw = v.Sum(x => 1 / x), sw2 = v.Sum(x => 1 / (x * x));
+        return (v.Count - 1) * sw / ((sw * sw) - sw2);
+    }
+
     private static (double Mu, double SumW, double Qgen) Weighted(double[] y, double[] v, double tau2)
     {
         double sw = 0, swy = 0;
@@ -167,9 +174,8 @@ public static partial class MetaAnalysis
         }
 
         // heterogeneity with fixed-effect weights
-        var (_, sw0, q) = Weighted(y, v, 0);
-        double sw0sq = v.Sum(x => 1 / (x * x));
-        double vtilde = (k - 1) * sw0 / ((sw0 * sw0) - sw0sq);
+        var (_, _, q) = Weighted(y, v, 0);
+        double vtilde = TypicalVariance(v);
         double qp = Distributions.GammaTail((k - 1) / 2.0, q / 2, upper: true);
 
         // Q-profile interval: Qgen(τ²) = χ²_{k−1} quantiles (Viechtbauer 2007)

@@ -112,10 +112,8 @@ public static partial class MetaAnalysis
         }
         double z = Distributions.NormalQuantile((1 + level) / 2);
         double Expit(double v) => 1 / (1 + Math.Exp(-v));
-        var vi = plo.StudyVariance;
-        double sw = vi.Sum(v => 1 / v), sw2 = vi.Sum(v => 1 / (v * v));
         int k = x.Length;
-        double vtilde = (k - 1) * sw / ((sw * sw) - sw2);
+        double vtilde = TypicalVariance(plo.StudyVariance);
         double pbar = x.Sum() / n.Sum(), qlrt = 0;
         for (int i = 0; i < k; i++)
         {
