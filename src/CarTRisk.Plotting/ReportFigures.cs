@@ -4,8 +4,8 @@ namespace CarTRisk.Plotting;
 public static class ReportFigures
 {
     /// <summary>The report's tables (through the disclosure policy) and its figures (drawn under the same policy): the
-    /// Aalen-Johansen cumulative incidence with death competing, and the onset histogram when the number of cases is
-    /// not itself suppressed.</summary>
+    /// Aalen-Johansen cumulative incidence with death competing against the naive 1 − Kaplan-Meier, and the onset
+    /// histogram when the number of cases is not itself suppressed.</summary>
     /// <param name="report">The report.</param>
     /// <param name="policy">The disclosure policy; null = <see cref="DisclosurePolicy.Default"/>.</param>
     /// <returns>The HTML document.</returns>
@@ -18,8 +18,8 @@ public static class ReportFigures
         var figures = new List<ReportFigure>();
         if (report.CumulativeIncidence is { } cif)
         {
-            figures.Add(new ReportFigure("Cumulative incidence of secondary malignancy (Aalen-Johansen, death competing)",
-                Figures.CumulativeIncidence([("All patients", cif)], options).ToSvg()));
+            figures.Add(new ReportFigure("Cumulative risk of secondary malignancy: Aalen-Johansen (death competing) against the naive 1 − Kaplan-Meier (deaths censored)",
+                Figures.NaiveVersusAalenJohansen(report.MalignancyFreeKaplanMeier, cif, options).ToSvg()));
         }
 
         if (report.Cases > 0 && !policy.Suppresses(report.Cases))

@@ -1,11 +1,16 @@
+using System.Globalization;
 using CarTRisk.Plotting;
 using CarTRisk.Tests.Support;
 using SkiaSharp;
 
 namespace CarTRisk.Tests.Plotting;
 
+/// <summary>Render tests: what can be checked in the SVG (text positions and boxes, colours, drawing order) and the PNG
+/// (size, ink). Text boxes come from the glyph offsets ScottPlot writes (Support/SvgText).</summary>
 public sealed class FiguresTests
 {
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
     private static readonly Cohort Example = CohortCsv.Read(Golden.PathOf("Cohorts/example-cohort.csv"));
 
     private static double InkFraction(byte[] png)
@@ -27,13 +32,30 @@ public sealed class FiguresTests
         return ink / (bitmap.Width * bitmap.Height / 4.0);
     }
 
-    [Fact]
-    public void KaplanMeier_RendersPngAndSvgWithAlignedRiskTable()
+    private static SurvivalCurve AllKm() => KaplanMeier.Estimate(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray());
+
+    private static List<(string Label, CumulativeIncidenceCurve Curve)> CifByProduct(int take = 6) =>
+        Example.ByProduct().Take(take).Select(p => (p.Key, CumulativeIncidence.Estimate(p.Value.Durations.AsSpan(), p.Value.Causes.AsSpan(), 1))).ToList();
+
+    private static List<(string Label, SurvivalCurve Curve)> KmByProduct(int take = 6) =>
+        Example.ByProduct().Take(take).Select(p => (p.Key, KaplanMeier.Estimate(p.Value.Durations.AsSpan(), p.Value.Causes.Select(c => c == 1).ToArray()))).ToList();
+
+    /// <summary>The x tick labels: the texts on the baseline row right under the plot (the lowest row of numbers above
+    /// the x title).</summary>
+    private static List<SvgText> XTicks(List<SvgText> texts, string xTitle)
     {
-        var km = KaplanMeier.Estimate(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray());
+        var title = texts.Single(t => t.Text == xTitle);
+        var row = texts.Where(t => !t.Rotated && t.Bottom <= title.Top + 1 && double.TryParse(t.Text, NumberStyles.Float, C, out _))
+            .GroupBy(t => Math.Round(t.Top)).OrderByDescending(g => g.Key).First();
+        return [.. row.OrderBy(t => t.Left)];
+    }
+
+    [Fact]
+    public void KaplanMeier_RendersPngAndSvg_WithTheRiskTableUnderTheTicks()
+    {
+        var km = AllKm();
         var figure = Figures.KaplanMeier([("All patients", km)], FigureOptions.Default with { Scale = TimeScale.Years, Title = "KM" });
         var png = figure.ToPng();
-        Assert.True(png.Length > 10_000, $"PNG is {png.Length} bytes");
         using (var bitmap = SKBitmap.Decode(png))
         {
             Assert.Equal(900, bitmap.Width);
@@ -42,55 +64,296 @@ public sealed class FiguresTests
 
         Assert.InRange(InkFraction(png), 0.02, 0.6);
         var svg = figure.ToSvg();
-        Assert.Contains("Number at risk", svg, StringComparison.Ordinal);
-        Assert.Contains("Time from infusion (years)", svg, StringComparison.Ordinal);
-        // The risk-table cells are SVG text at the same x as the tick they stand under (translate(x y)).
-        var cells = System.Text.RegularExpressions.Regex.Matches(svg, @"translate\(([0-9.]+) ([0-9.]+)\)[^>]*>\s*([0-9]+)\s*<")
-            .Select(m => (X: double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Text: m.Groups[3].Value)).ToList();
-        Assert.Contains(cells, c => c.Text == "724");                                        // at risk at 0
-        Assert.Contains(cells, c => c.Text == km.At(365.25).AtRisk.ToString("0", System.Globalization.CultureInfo.InvariantCulture)); // at 1 year
-        var xs = cells.Where(c => c.Text == "724" || c.Text == km.At(365.25).AtRisk.ToString("0", System.Globalization.CultureInfo.InvariantCulture)).Select(c => c.X).Order().ToArray();
-        Assert.True(xs.Length >= 2 && xs[1] - xs[0] > 50, "risk-table columns are spread along the axis");
-        Assert.Contains("3 years", svg, StringComparison.Ordinal);
+        var texts = SvgText.Parse(svg);
+        Assert.Contains(texts, t => t.Text == "Number at risk");
+        var ticks = XTicks(texts, "Time from infusion (years)");
+        var label = texts.Single(t => t.Text == "All patients");
+        var cells = texts.Where(t => Math.Abs(t.CenterY - label.CenterY) < 1 && t != label).OrderBy(t => t.Left).ToList();
+        Assert.Equal(ticks.Count, cells.Count);   // one number per break
+        for (int k = 0; k < ticks.Count; k++)
+        {
+            Assert.True(Math.Abs(cells[k].CenterX - ticks[k].CenterX) < 1.5, $"column {k} at {cells[k].CenterX:0.0}, tick at {ticks[k].CenterX:0.0}");
+            double years = double.Parse(ticks[k].Text, C);
+            Assert.Equal(DisclosurePolicy.Default.FormatCount(km.At(years * 365.25).AtRisk), cells[k].Text);
+        }
+
+        Assert.True(label.Right < cells[0].Left, "the group label stands left of the first column");
+        Assert.Equal("724", cells[0].Text);
+        Assert.Contains(texts, t => t.Text == "3 years");
     }
 
     [Fact]
-    public void CumulativeIncidence_TwoGroups_SavesFiles()
+    public void TimeBreaks_CoverTheData_InAtMostEightSteps()
     {
-        var curves = Example.ByProduct().Take(2)
-            .Select(p => (p.Key, CumulativeIncidence.Estimate(p.Value.Durations.AsSpan(), p.Value.Causes.AsSpan(), 1))).ToList();
-        var figure = Figures.CumulativeIncidence(curves);
-        string dir = Path.Combine(Path.GetTempPath(), "cartrisk-figures-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
+        double end = Example.Durations.Max();
+        foreach (var scale in new[] { TimeScale.Days, TimeScale.Months, TimeScale.Years })
         {
-            figure.SavePng(Path.Combine(dir, "cif.png"));
-            figure.SaveSvg(Path.Combine(dir, "cif.svg"));
-            Assert.True(new FileInfo(Path.Combine(dir, "cif.png")).Length > 10_000);
-            var svg = File.ReadAllText(Path.Combine(dir, "cif.svg"));
-            Assert.Contains(curves[0].Key, svg, StringComparison.Ordinal);
-            Assert.Contains(curves[1].Key, svg, StringComparison.Ordinal);
+            var texts = SvgText.Parse(Figures.KaplanMeier([("All", AllKm())], FigureOptions.Default with { Scale = scale }).ToSvg());
+            var ticks = XTicks(texts, $"Time from infusion ({scale.ToString().ToLowerInvariant()})").Select(t => double.Parse(t.Text, C)).ToArray();
+            double unit = scale switch { TimeScale.Months => 30.4375, TimeScale.Years => 365.25, _ => 1 };
+            Assert.Equal(0, ticks[0]);
+            Assert.InRange(ticks.Length - 1, 1, 8);
+            Assert.True(ticks[^1] * unit >= end - 1e-9, $"{scale}: last break {ticks[^1]} does not reach the data end {end / unit:0.##}");
+            Assert.True(ticks[^2] * unit < end, $"{scale}: more than one break past the data");
         }
-        finally
+
+        // the helper: any end, any scale
+        foreach (double e in new[] { 0.0, 1, 29, 30, 31, 365.25, 1000, 3104.7, 36500 })
         {
-            Directory.Delete(dir, recursive: true);
+            foreach (var scale in Enum.GetValues<TimeScale>())
+            {
+                var b = CarTRisk.Plotting.Breaks.Time(e, scale);
+                Assert.True(b[^1] >= e - 1e-9);
+                Assert.True(b.Length >= 2);
+            }
         }
     }
 
     [Fact]
-    public void StackedAndHistogram_Render()
+    public void SixGroups_NoOverlappingText_LabelledRiskRows_NoBands_OkabeItoLines()
+    {
+        var curves = CifByProduct(6);
+        Assert.Equal(6, curves.Count);
+        var figure = Figures.CumulativeIncidence(curves);
+        var svg = figure.ToSvg();
+        var texts = SvgText.Parse(svg);
+        var flat = texts.Where(t => !t.Rotated).ToList();
+        for (int i = 0; i < flat.Count; i++)
+        {
+            for (int j = i + 1; j < flat.Count; j++)
+            {
+                Assert.False(flat[i].Overlaps(flat[j]), $"'{flat[i].Text}' overlaps '{flat[j].Text}'");
+            }
+        }
+
+        // every group labels its risk-table row, in its colour, left of the numbers
+        var heading = texts.Single(t => t.Text == "Number at risk");
+        for (int k = 0; k < curves.Count; k++)
+        {
+            var row = texts.Where(t => t.Text == curves[k].Label && t.Top > heading.Bottom).ToList();
+            Assert.Single(row);
+            Assert.Equal(HouseStyle.Palette[k], row[0].Fill, ignoreCase: true);
+        }
+
+        // lines in the palette order; no confidence band beyond two groups
+        var strokes = SvgText.Strokes(svg).Where(s => s.Width == 2).Select(s => s.Stroke.ToUpperInvariant()).Distinct().ToList();
+        Assert.Equal(HouseStyle.Palette.Take(6), strokes);
+        Assert.DoesNotContain(SvgText.Fills(svg), f => f.Opacity < 0.5 && HouseStyle.Palette.Contains(f.Fill.ToUpperInvariant()));
+        Assert.DoesNotContain(new[] { "#FF0000", "#00FF00", "#D62728", "#2CA02C" }, c => svg.Contains(c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void TwoGroups_BandsAreDrawnBeneathEveryLine()
+    {
+        var svg = Figures.CumulativeIncidence(CifByProduct(2)).ToSvg();
+        var bands = SvgText.Fills(svg).Where(f => f.Opacity < 0.5 && HouseStyle.Palette.Contains(f.Fill.ToUpperInvariant())).ToList();
+        var lines = SvgText.Strokes(svg).Where(s => s.Width == 2 && HouseStyle.Palette.Contains(s.Stroke.ToUpperInvariant())).ToList();
+        Assert.Equal(2, bands.Select(b => b.Fill).Distinct().Count());
+        Assert.True(bands.Max(b => b.Order) < lines.Min(l => l.Order), "a band is drawn over a line");
+        var noBands = Figures.CumulativeIncidence(CifByProduct(2), FigureOptions.Default with { ConfidenceBands = false }).ToSvg();
+        Assert.DoesNotContain(SvgText.Fills(noBands), f => f.Opacity < 0.5 && HouseStyle.Palette.Contains(f.Fill.ToUpperInvariant()));
+    }
+
+    [Fact]
+    public void RareEvents_ZoomTheAxis_AndSayso_UserLimitsWin()
+    {
+        var texts = SvgText.Parse(Figures.KaplanMeier([("All", AllKm())]).ToSvg());
+        var yTicks = texts.Where(t => t.Text.EndsWith('%') && !t.Text.StartsWith("Axis", StringComparison.Ordinal)).Select(t => double.Parse(t.Text.TrimEnd('%'), C)).ToList();
+        Assert.True(yTicks.Min() >= 50 && yTicks.Max() == 100, string.Join(",", yTicks));
+        Assert.Contains(texts, t => t.Text.StartsWith("Axis zoomed: ", StringComparison.Ordinal) && t.Text.EndsWith("to 100%", StringComparison.Ordinal));
+
+        var cif = SvgText.Parse(Figures.CumulativeIncidence(CifByProduct(1)).ToSvg());
+        var cifTicks = cif.Where(t => t.Text.EndsWith('%') && !t.Text.StartsWith("Axis", StringComparison.Ordinal)).Select(t => double.Parse(t.Text.TrimEnd('%'), C)).ToList();
+        Assert.Equal(0, cifTicks.Min());
+        Assert.True(cifTicks.Max() <= 25, "rare event on a zoomed axis");
+        Assert.InRange(cifTicks.Count, 3, 7);
+
+        var full = SvgText.Parse(Figures.KaplanMeier([("All", AllKm())], FigureOptions.Default with { YMin = 0, YLabel = "S(t)", XLabel = "Years since infusion", Scale = TimeScale.Years }).ToSvg());
+        Assert.Contains(full, t => t.Text == "0%");
+        Assert.DoesNotContain(full, t => t.Text.StartsWith("Axis zoomed", StringComparison.Ordinal));
+        Assert.Contains(full, t => t.Text == "S(t)" && t.Rotated);
+        Assert.Contains(full, t => t.Text == "Years since infusion");
+        var off = SvgText.Parse(Figures.KaplanMeier([("All", AllKm())], FigureOptions.Default with { Zoom = false }).ToSvg());
+        Assert.Contains(off, t => t.Text == "0%");
+    }
+
+    [Fact]
+    public void XLimitAndBreaks_CutTheCurves_AndKeepTheTableAligned()
+    {
+        var options = FigureOptions.Default with { Scale = TimeScale.Days, XMaxDays = 730, TickDays = [0, 180, 365, 730] };
+        var texts = SvgText.Parse(Figures.KaplanMeier(KmByProduct(2), options).ToSvg());
+        var ticks = XTicks(texts, "Time from infusion (days)");
+        Assert.Equal(["0", "180", "365", "730"], ticks.Select(t => t.Text));
+        var heading = texts.Single(t => t.Text == "Number at risk");
+        var numbers = texts.Where(t => t.Top > heading.Bottom && t.Text.All(char.IsAsciiDigit) || t.Text.StartsWith('<')).ToList();
+        Assert.All(numbers, n => Assert.Contains(ticks, t => Math.Abs(t.CenterX - n.CenterX) < 1.5));
+        Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(KmByProduct(2), options with { TickDays = [0, 365, 1000] }));
+    }
+
+    [Fact]
+    public void Dpi_ScalesTextWithThePrintSize()
+    {
+        var options = FigureOptions.Inches(6.85, 4.5, 300);
+        Assert.Equal(2055, options.Width);
+        Assert.Equal(1350, options.Height);
+        var figure = Figures.KaplanMeier([("All", AllKm())], options);
+        using (var bitmap = SKBitmap.Decode(figure.ToPng()))
+        {
+            Assert.Equal(2055, bitmap.Width);
+        }
+
+        var big = SvgText.Parse(figure.ToSvg());
+        var small = SvgText.Parse(Figures.KaplanMeier([("All", AllKm())], FigureOptions.Inches(6.85, 4.5, 96)).ToSvg());
+        double ratio = big.Single(t => t.Text == "Number at risk").FontPx / small.Single(t => t.Text == "Number at risk").FontPx;
+        Assert.Equal(300 / 96.0, ratio, 6);
+        Assert.Equal(10 * 300 / 72.0, big.Single(t => t.Text == "Number at risk").FontPx, 3);   // 10 points at 300 DPI
+    }
+
+    [Fact]
+    public void TestAnnotation_ShowsP_OrSuppressesIt()
+    {
+        var groups = Example.Records.Select(r => r.Product ?? "").ToArray();
+        var lr = LogRank.Test(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray(), groups.AsSpan());
+        var texts = SvgText.Parse(Figures.KaplanMeier(KmByProduct(6), FigureOptions.Default with { Test = FigureTest.From(lr) }).ToSvg());
+        var expected = lr.ToTable().Render(DisclosurePolicy.Default)[^1][^1] == DisclosurePolicy.Suppressed
+            ? "Log-rank: p suppressed (rests on fewer than 11 events)" : "Log-rank " + FigureTest.FormatP(lr.PValue);
+        Assert.Contains(texts, t => t.Text == expected);
+        var open = SvgText.Parse(Figures.KaplanMeier(KmByProduct(6), FigureOptions.Default with { Test = FigureTest.From(lr), Disclosure = DisclosurePolicy.None }).ToSvg());
+        Assert.Contains(open, t => t.Text == "Log-rank " + FigureTest.FormatP(lr.PValue));
+
+        var gray = GrayTest.Test(Example.Durations.AsSpan(), Example.Causes.AsSpan(), groups.AsSpan(), 1);
+        var g = SvgText.Parse(Figures.CumulativeIncidence(CifByProduct(6), FigureOptions.Default with { Test = FigureTest.From(gray), Disclosure = DisclosurePolicy.None }).ToSvg());
+        Assert.Contains(g, t => t.Text == "Gray's test " + FigureTest.FormatP(gray.PValue));
+
+        Assert.Equal("p < 0.001", FigureTest.FormatP(0.0004));
+        Assert.Equal("p = 0.012", FigureTest.FormatP(0.0123));
+        Assert.Equal("p = 0.45", FigureTest.FormatP(0.4512));
+        Assert.Equal("p not estimable", FigureTest.FormatP(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FigureTest.Of("x", 1.5));
+    }
+
+    [Fact]
+    public void SmallGroups_SuppressTheTestAndCumulativeCounts()
+    {
+        // 30 patients in two groups, 6 events in all: the test rests on small counts
+        var t = Enumerable.Range(1, 30).Select(i => i * 10.0).ToArray();
+        var e = t.Select((_, i) => i % 5 == 0).ToArray();
+        var g = t.Select((_, i) => i % 2 == 0 ? "a" : "b").ToArray();
+        var lr = LogRank.Test(t, e, g.AsSpan());
+        var curves = new[] { "a", "b" }.Select(k => (k, KaplanMeier.Estimate(t.Where((_, i) => g[i] == k).ToArray(), e.Where((_, i) => g[i] == k).ToArray()))).ToList();
+        var options = FigureOptions.Default with { Test = FigureTest.From(lr), Scale = TimeScale.Days, CumulativeEvents = true, CumulativeCensored = true };
+        var texts = SvgText.Parse(Figures.KaplanMeier(curves, options).ToSvg()).Select(x => x.Text).ToList();
+        Assert.Contains("Log-rank: p suppressed (rests on fewer than 11 events)", texts);
+        Assert.Contains("Cumulative events", texts);
+        Assert.Contains("Cumulative censored", texts);
+        Assert.DoesNotContain(texts, x => x is "1" or "2" or "3" or "4" or "5" or "6" or "7" or "8" or "9" or "10");
+        var open = SvgText.Parse(Figures.KaplanMeier(curves, options with { Disclosure = DisclosurePolicy.None }).ToSvg()).Select(x => x.Text).ToList();
+        Assert.Contains(open, x => x.StartsWith("Log-rank p", StringComparison.Ordinal));
+        Assert.Contains("3", open);
+    }
+
+    [Fact]
+    public void CumulativeRows_NeverRevealASmallIncrease()
+    {
+        // cumulative counts 0, 12, 15, 40: 15 - 12 = 3 would be a small count: that column is masked
+        double[] time = [10, 20, 30];
+        double[] counts = [12, 3, 25];
+        var row = new CarTRisk.Plotting.RiskRow("g", 0, time, [50, 38, 35], counts, [0, 0, 0]);
+        var options = FigureOptions.Default with { Scale = TimeScale.Days, TickDays = [0, 10, 20, 30], CumulativeEvents = true, NumberAtRisk = true, CensorMarks = false };
+        var series = new CarTRisk.Plotting.CurveSeries("g", 0, time, [0.8, 0.75, 0.3], [double.NaN, double.NaN, double.NaN], [double.NaN, double.NaN, double.NaN], [0, 0, 0], [50, 38, 35], 1);
+        var texts = SvgText.Parse(CarTRisk.Plotting.CurvePlot.Draw([series], [row], options, "S", rising: false).ToSvg());
+        var heading = texts.Single(t => t.Text == "Cumulative events");
+        var cells = texts.Where(t => t.Top > heading.Bottom && t.Text != "g").OrderBy(t => t.Left).Select(t => t.Text).ToList();
+        Assert.Equal(["0", "12", "–", "40"], cells);
+    }
+
+    [Fact]
+    public void NaiveVersusAalenJohansen_ShowsBothCurves_AndOneRiskRow()
+    {
+        var report = SafetySummary.Compute(Example);
+        var figure = Figures.NaiveVersusAalenJohansen(report);
+        var svg = figure.ToSvg();
+        var texts = SvgText.Parse(svg);
+        Assert.Contains(texts, t => t.Text == "Aalen-Johansen (death competing)");
+        Assert.Contains(texts, t => t.Text == "Naive 1 − Kaplan-Meier (deaths censored)");
+        Assert.Single(texts, t => t.Text == "All patients");
+        Assert.Contains("#D55E00", svg, StringComparison.OrdinalIgnoreCase);   // the dashed naive curve (ScottPlot writes dashes as path pieces)
+        // naive ≥ Aalen-Johansen at every time (the point of the figure)
+        var aj = report.CumulativeIncidence!;
+        for (int i = 0; i < aj.Time.Length; i++)
+        {
+            Assert.True(1 - report.MalignancyFreeKaplanMeier.At(aj.Time[i]).Survival >= aj.Estimate[i] - 1e-12);
+        }
+    }
+
+    [Fact]
+    public void StackedPlot_UsesThePalette_AndPercentBreaks()
     {
         var all = CumulativeIncidence.Estimate(Example.Durations.AsSpan(), Example.Causes.AsSpan(), 1);
-        var stacked = Figures.StackedCompetingRisks(all, ["Malignancy", "Death"]);
-        Assert.Contains("Event-free", stacked.ToSvg(), StringComparison.Ordinal);
-        Assert.InRange(InkFraction(stacked.ToPng()), 0.3, 1.0);   // filled areas
-        var onset = SafetySummary.Compute(Example).Onset;
-        var histogram = Figures.OnsetHistogram(onset);
-        Assert.Contains("median", histogram.ToSvg(), StringComparison.Ordinal);
+        var figure = Figures.StackedCompetingRisks(all, ["Malignancy", "Death"]);
+        var svg = figure.ToSvg();
+        var texts = SvgText.Parse(svg);
+        Assert.Equal(["0%", "20%", "40%", "60%", "80%", "100%"], texts.Where(t => t.Text.EndsWith('%')).OrderByDescending(t => t.Top).Select(t => t.Text));
+        Assert.Contains(texts, t => t.Text == "Event-free");
+        var fills = SvgText.Fills(svg).Select(f => f.Fill.ToUpperInvariant()).ToHashSet();
+        Assert.Contains("#D55E00", fills);
+        Assert.Contains("#0072B2", fills);
+        Assert.InRange(InkFraction(figure.ToPng()), 0.3, 1.0);
     }
 
     [Fact]
-    public void BadArguments_Throw()
+    public void OnsetHistogram_BreaksOnBinEdges_AndMergesSmallBins()
+    {
+        var onset = SafetySummary.Compute(Example).Onset;
+        foreach (var (scale, bin) in new[] { (TimeScale.Days, 90.0), (TimeScale.Months, 3 * 30.4375), (TimeScale.Years, 365.25 / 4) })
+        {
+            var texts = SvgText.Parse(Figures.OnsetHistogram(onset, null, FigureOptions.Default with { Scale = scale, Disclosure = DisclosurePolicy.None }).ToSvg());
+            var ticks = XTicks(texts, $"Time from infusion to diagnosis ({scale.ToString().ToLowerInvariant()})");
+            double unit = scale switch { TimeScale.Months => 30.4375, TimeScale.Years => 365.25, _ => 1 };
+            Assert.All(ticks, t =>
+            {
+                double k = double.Parse(t.Text, C) * unit / bin;
+                Assert.True(Math.Abs(k - Math.Round(k)) < 1e-6, $"{scale}: tick {t.Text} is not on a bin edge");
+            });
+            Assert.InRange(ticks.Count, 2, 11);
+        }
+
+        // disclosure: every bar holds at least 11 cases; without a policy some bins are small
+        var days = Enumerable.Range(0, 25).Select(i => (double)(i * 37 % 900)).Order().ToArray();
+        var few = new OnsetSummary(25, null, null, null, days[0], days[^1], null, days);
+        var bars = HistogramPlot.Bars(few, 90, DisclosurePolicy.Default);
+        Assert.All(bars, b => Assert.True(b.Count >= 11));
+        Assert.Equal(25, bars.Sum(b => b.Count));
+        Assert.Equal(0, bars[0].From);
+        Assert.Equal((int)Math.Floor(days[^1] / 90), bars[^1].To);
+        for (int i = 1; i < bars.Count; i++)
+        {
+            Assert.Equal(bars[i - 1].To + 1, bars[i].From);
+        }
+
+        Assert.Contains(HistogramPlot.Bars(few, 90, DisclosurePolicy.None), b => b.Count is > 0 and < 11);
+        Assert.Throws<ArgumentException>(() => Figures.OnsetHistogram(new OnsetSummary(5, null, null, null, 1, 5, null, [1.0, 2, 3, 4, 5])));
+        Assert.Contains("median", Figures.OnsetHistogram(onset).ToSvg(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Figures_ApplyTheDisclosurePolicy_ToNumbersAtRiskAndCurves()
+    {
+        // 30 patients, times 10..300: at the 180-day tick 12 are at risk, at 270 days 3.
+        var t = Enumerable.Range(1, 30).Select(i => i * 10.0).ToArray();
+        var e = t.Select((_, i) => i % 3 == 0).ToArray();
+        var km = KaplanMeier.Estimate(t, e);
+        var options = FigureOptions.Default with { Scale = TimeScale.Days, TickDays = [0, 180, 270] };
+        var masked = SvgText.Parse(Figures.KaplanMeier([("g", km)], options).ToSvg()).Select(x => x.Text).ToList();
+        var open = SvgText.Parse(Figures.KaplanMeier([("g", km)], options with { Disclosure = DisclosurePolicy.None }).ToSvg()).Select(x => x.Text).ToList();
+        Assert.Contains("4", open);
+        Assert.DoesNotContain("4", masked);
+        Assert.Contains("<11", masked);
+        Assert.Contains("13", masked);
+    }
+
+    [Fact]
+    public void BadArguments_AreClearErrors()
     {
         var all = CumulativeIncidence.Estimate(Example.Durations.AsSpan(), Example.Causes.AsSpan(), 1);
         Assert.Equal("causeLabels", Assert.Throws<ArgumentException>(() => Figures.StackedCompetingRisks(all, ["only one"])).ParamName);
@@ -98,61 +361,89 @@ public sealed class FiguresTests
         var none = new OnsetSummary(0, null, null, null, null, null, null, []);
         Assert.Equal("onset", Assert.Throws<ArgumentException>(() => Figures.OnsetHistogram(none)).ParamName);
         Assert.Equal("binDays", Assert.Throws<ArgumentOutOfRangeException>(() => Figures.OnsetHistogram(none, 0)).ParamName);
-    }
 
-    [Fact]
-    public void BadOptionsAndNullCurves_AreClearErrors()
-    {
-        var km = KaplanMeier.Estimate(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray());
+        var km = AllKm();
         var curves = new[] { ("all", km) };
         Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(new[] { ("none", (SurvivalCurve)null!) }));
         Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { TickDays = [] }));
         Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { TickDays = [365, 100] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMax = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMax = -0.1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMin = 1 }));
+        Assert.Throws<ArgumentException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { YMin = 0.5, YMax = 0.4 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { XMaxDays = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Dpi = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Scale = (TimeScale)9 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Width = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Figures.KaplanMeier(curves, FigureOptions.Default with { Width = 120, Height = 90 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FigureOptions.Inches(0, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FigureOptions.Inches(3, 3, 5000));
     }
 
     [Fact]
-    public void Figures_ApplyTheDisclosurePolicy()
-    {
-        // 30 patients, times 10..300: at the 180-day tick 12 are at risk, at 270 days 3.
-        var t = Enumerable.Range(1, 30).Select(i => i * 10.0).ToArray();
-        var e = t.Select((_, i) => i % 3 == 0).ToArray();
-        var km = KaplanMeier.Estimate(t, e);
-        var options = FigureOptions.Default with { Scale = TimeScale.Days, TickDays = [0, 180, 270] };
-        var masked = Texts(Figures.KaplanMeier([("g", km)], options).ToSvg());
-        var open = Texts(Figures.KaplanMeier([("g", km)], options with { Disclosure = DisclosurePolicy.None }).ToSvg());
-        Assert.Contains("4", open);
-        Assert.DoesNotContain("4", masked);
-        Assert.Contains("<11", masked);
-        Assert.Contains("13", masked);
-
-        // Onset histogram: every bar holds at least 11 cases under the default policy; fewer than 11 cases: refused.
-        var days = Enumerable.Range(0, 25).Select(i => (double)(i * 37 % 900)).Order().ToArray();
-        var onset = new OnsetSummary(25, null, null, null, days[0], days[^1], null, days);
-        var bars = Figures.OnsetHistogram(onset, 90).Plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().SelectMany(b => b.Bars).ToList();
-        Assert.All(bars, b => Assert.True(b.Value >= 11));
-        Assert.Equal(25, bars.Sum(b => b.Value));
-        var fine = Figures.OnsetHistogram(onset, 90, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).Plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().SelectMany(b => b.Bars).ToList();
-        Assert.Contains(fine, b => b.Value is > 0 and < 11);
-        var few = new OnsetSummary(5, null, null, null, 1, 5, null, [1.0, 2, 3, 4, 5]);
-        Assert.Throws<ArgumentException>(() => Figures.OnsetHistogram(few));
-    }
-
-    private static List<string> Texts(string svg) =>
-        System.Text.RegularExpressions.Regex.Matches(svg, "<text[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).ToList();
-
-    [Fact]
-    public void ForestPlot_Renders_AndChecksLabels()
+    public void ForestPlot_Meta_HasTheTableBesideIt()
     {
         var fit = MetaAnalysis.Proportions([25, 9, 14, 3, 21], [724, 150, 290, 80, 410]);
         var figure = ForestPlot.Draw(fit, ["a", "b", "c", "d", "e"]);
-        double ink = InkFraction(figure.ToPng());
-        Assert.InRange(ink, 0.005, 0.5);
-        var svg = figure.ToSvg();
-        Assert.Contains("Pooled (random effects)", svg, StringComparison.Ordinal);
+        Assert.InRange(InkFraction(figure.ToPng()), 0.005, 0.5);
+        var texts = SvgText.Parse(figure.ToSvg());
+        Assert.Contains(texts, t => t.Text == "Pooled (random effects)");
+        Assert.Contains(texts, t => t.Text == "Weight");
+        var a = texts.Single(t => t.Text == "a");
+        var estimate = texts.Single(t => t.Text.StartsWith((fit.StudyValue[0] * 100).ToString("0.0", C) + "% (", StringComparison.Ordinal));
+        Assert.True(Math.Abs(a.CenterY - estimate.CenterY) < 1, "the estimate column is aligned with its row");
+        Assert.True(estimate.Left > a.Right + 60);
         Assert.Throws<ArgumentException>(() => ForestPlot.Draw(fit, ["a"]));
+    }
+
+    [Fact]
+    public void ForestPlot_Cox_OnALogAxis_SuppressedWithFewEvents()
+    {
+        var products = Example.Records.Select(r => (string?)r.Product).ToList();
+        var x = DesignMatrix.Build(Covariate.Categorical("product", products, "axi-cel"));
+        var cox = CoxRegression.Fit(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray(), x);
+        var texts = SvgText.Parse(ForestPlot.Draw(cox).ToSvg());
+        Assert.Contains(texts, t => t.Text == "HR (95% CI)");
+        Assert.Contains(texts, t => t.Text == "1");   // the reference break on the log axis
+        foreach (string term in cox.Terms)
+        {
+            Assert.Contains(texts, t => t.Text == term);
+        }
+
+        // 20 records with 4 events: every estimate suppressed under the default policy
+        var t20 = Enumerable.Range(1, 20).Select(i => (double)i).ToArray();
+        var e20 = t20.Select(v => v % 5 == 0).ToArray();
+        var small = CoxRegression.Fit(t20, e20, DesignMatrix.Build(Covariate.Numeric("x", t20.Select(v => v % 3).ToArray())));
+        var masked = SvgText.Parse(ForestPlot.Draw(small).ToSvg());
+        Assert.Contains(masked, t => t.Text == DisclosurePolicy.Suppressed);
+        Assert.DoesNotContain(masked, t => t.Text.Contains(small.HazardRatio[0].ToString("0.00", C) + " (", StringComparison.Ordinal));
+        Assert.Contains(SvgText.Parse(ForestPlot.Draw(small, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg()),
+            t => t.Text.StartsWith(small.HazardRatio[0].ToString("0.00", C) + " (", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ForestPlot_Sir_SuppressesExactlyAsTheTable()
+    {
+        var cohort = CohortCsv.Read(Golden.PathOf("Round2/sir/sir_A.cohort.csv"));
+        var rates = ReferenceRates.ReadCsv(Golden.PathOf("Round2/sir/sir_A.rates.csv"));
+        var sir = StandardizedIncidence.Compute(cohort, rates);
+        var table = sir.ToTable().Render(DisclosurePolicy.Default);
+        var texts = SvgText.Parse(ForestPlot.Draw(sir).ToSvg()).Select(t => t.Text).ToList();
+        int suppressedRows = table.Skip(1).Count(r => r[4] == DisclosurePolicy.Suppressed);
+        Assert.Equal(suppressedRows, texts.Count(t => t == DisclosurePolicy.Suppressed));
+        Assert.Contains("SIR (95% CI)", texts);
+    }
+
+    [Fact]
+    public void ForestPlot_Rows_Validated_AndArrowsBeyondTheAxis()
+    {
+        Assert.Throws<ArgumentException>(() => ForestPlot.Draw([], "x", true));
+        Assert.Throws<ArgumentException>(() => ForestPlot.Draw([new ForestRow("a", double.NaN, 1, 2)], "x", true));
+        Assert.Throws<ArgumentException>(() => ForestPlot.Draw([new ForestRow("a", 1, 3, 2)], "x", true));
+        // a zero lower limit on a log axis and an infinite upper limit draw arrows (filled triangles), not an error
+        var svg = ForestPlot.Draw([new ForestRow("a", 0.5, 0, 2), new ForestRow("b", 2, 1, double.PositiveInfinity), new ForestRow("c", 1, 1, 1) { Suppressed = true }], "HR", true, 1).ToSvg();
+        Assert.Contains(SvgText.Parse(svg), t => t.Text == "suppressed");
+        Assert.Equal([0.1, 0.2, 0.5, 1, 2, 5, 10], ForestPlot.LogTicks(0.15, 7));
+        Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1], ForestPlot.LinearTicks(0, 1));
     }
 }

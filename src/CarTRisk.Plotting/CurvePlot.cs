@@ -1,0 +1,542 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace CarTRisk.Plotting;
+
+/// <summary>One step curve to draw: times in days, values, pointwise limits (NaN where undefined), censorings.</summary>
+internal sealed record CurveSeries(string Label, int Group, double[] Time, double[] Value, double[] Lower, double[] Upper,
+    double[] Censored, double[] AtRisk, double Start)
+{
+    public LinePattern? Pattern { get; init; }
+
+    public bool Band { get; init; } = true;
+}
+
+/// <summary>One row of the risk table: the whole (undisclosed-cut) columns of a group.</summary>
+internal sealed record RiskRow(string Label, int Group, double[] Time, double[] AtRisk, double[] Events, double[] Censored);
+
+/// <summary>The layout shared by the Kaplan-Meier, cumulative incidence and naive-versus-Aalen-Johansen figures.</summary>
+internal static class CurvePlot
+{
+    public const double TickPoints = 10, AxisPoints = 11, TitlePoints = 13, NotePoints = 9.5;
+
+    private const double Pad = 10;
+
+    public static Figure Draw(IReadOnlyList<CurveSeries> input, IReadOnlyList<RiskRow> riskRows, FigureOptions o, string yLabel, bool rising)
+    {
+        var policy = o.Disclosure;
+        var series = input.Select(s => Disclosed(s, policy)).ToList();
+        double dataEnd = riskRows.Concat(input.Select(s => new RiskRow(s.Label, s.Group, s.Time, s.AtRisk, [], [])))
+            .Max(r => r.Time.Length == 0 ? 0 : r.Time[^1]);
+        var (ticks, xEnd) = TimeAxis(o, dataEnd);
+        bool bands = o.ConfidenceBands && input.Count <= o.MaxGroupsWithBands;
+
+        // y range over what is drawn up to the end of the axis
+        var (y0, y1) = ProbabilityRange(o, series, xEnd, bands, rising);
+        bool zoomed = y0 > 0 || y1 < 1;
+        var yTicks = Breaks.Probability(y0, y1);
+        double yStep = Breaks.ProbabilityStep(y1 - y0);
+
+        var canvas = new Canvas(o);
+        double tickH = canvas.Measure("0123456789%", TickPoints).Height;
+        double axisH = canvas.Measure("Ag", AxisPoints).Height;
+        double rowH = tickH * 1.45;
+
+        // risk table contents
+        var blocks = new List<(string Heading, string[][] Cells)>();
+        if (o.NumberAtRisk && riskRows.Count > 0)
+        {
+            blocks.Add(("Number at risk", riskRows.Select(r => ticks.Select(t => t > xEnd + 1e-9 ? "" : policy.FormatCount(AtRiskAt(r, t))).ToArray()).ToArray()));
+            if (o.CumulativeEvents)
+            {
+                blocks.Add(("Cumulative events", riskRows.Select(r => Cumulative(r.Time, r.Events, ticks, policy)).ToArray()));
+            }
+
+            if (o.CumulativeCensored)
+            {
+                blocks.Add(("Cumulative censored", riskRows.Select(r => Cumulative(r.Time, r.Censored, ticks, policy)).ToArray()));
+            }
+        }
+
+        // horizontal layout
+        var yTickLabels = yTicks.Select(v => Breaks.Percent(v, yStep)).ToArray();
+        double groupW = blocks.Count == 0 ? 0 : riskRows.Max(r => canvas.Measure(r.Label, TickPoints).Width);
+        double headingW = blocks.Count == 0 ? 0 : blocks.Max(b => canvas.Measure(b.Heading, TickPoints, bold: true).Width);
+        double numberW = blocks.Count == 0 ? 0 : blocks.SelectMany(b => b.Cells.SelectMany(c => c)).Max(s => canvas.Measure(s, TickPoints).Width);
+        double left = Math.Max(LeftFor(canvas, yTickLabels), blocks.Count == 0 ? 0 : Pad + groupW + 10 + (numberW / 2));
+        double lastTickW = canvas.Measure(Breaks.TimeLabel(ticks[^1], o.Scale), TickPoints).Width;
+        double right = canvas.Width - Pad - Math.Max(lastTickW / 2, numberW / 2) - 4;
+
+        // vertical layout
+        double top = Top(canvas, o, zoomed);
+        double tableH = blocks.Sum(b => rowH * (1 + b.Cells.Length) + 6);
+        double bottom = canvas.Height - Pad - tableH - (blocks.Count > 0 ? 8 : 0) - AxisBelow(canvas);
+        RequireRoom(o, left, top, right, bottom, $"the labels and the {blocks.Sum(b => b.Cells.Length)}-row risk table");
+
+        double X(double days) => left + ((right - left) * days / xEnd);
+        double Y(double p) => bottom - ((bottom - top) * (p - y0) / (y1 - y0));
+
+        // grid (data area only), then bands beneath every line, then lines, then marks
+        foreach (double v in yTicks)
+        {
+            canvas.Line(left, Y(v), right, Y(v), HouseStyle.Grid, 0.8);
+        }
+
+        foreach (double t in ticks.Where(t => t <= xEnd + 1e-9))
+        {
+            canvas.Line(X(t), top, X(t), bottom, HouseStyle.Grid, 0.8);
+        }
+
+        if (bands)
+        {
+            foreach (var s in series.Where(s => s.Band))
+            {
+                var lo = s.Lower.Select((v, i) => double.IsNaN(v) ? s.Value[i] : v).ToArray();
+                var hi = s.Upper.Select((v, i) => double.IsNaN(v) ? s.Value[i] : v).ToArray();
+                var (xs, ylo) = StepVertices(s.Time, lo, s.Start, xEnd, Continues(s, xEnd));
+                var (_, yhi) = StepVertices(s.Time, hi, s.Start, xEnd, Continues(s, xEnd));
+                canvas.Fill(xs.Select(X).ToArray(), yhi.Select(v => Y(Math.Clamp(v, y0, y1))).ToArray(), ylo.Select(v => Y(Math.Clamp(v, y0, y1))).ToArray(),
+                    HouseStyle.Color(s.Group).WithAlpha(0.16));
+            }
+        }
+
+        var segments = new List<(double X1, double Y1, double X2, double Y2)>();
+        foreach (var s in series)
+        {
+            var (xs, ys) = StepVertices(s.Time, s.Value, s.Start, xEnd, Continues(s, xEnd));
+            foreach (var run in ClippedRuns(xs, ys, y0, y1))
+            {
+                var px = run.Select(p => X(p.X)).ToArray();
+                var py = run.Select(p => Y(p.Y)).ToArray();
+                canvas.Path(px, py, HouseStyle.Color(s.Group), 2, s.Pattern ?? HouseStyle.Pattern(s.Group));
+                for (int i = 1; i < px.Length; i++)
+                {
+                    segments.Add((px[i - 1], py[i - 1], px[i], py[i]));
+                }
+            }
+
+            if (o.CensorMarks)
+            {
+                for (int i = 0; i < s.Time.Length; i++)
+                {
+                    if (s.Censored[i] > 0 && s.Time[i] <= xEnd && s.Value[i] >= y0 && s.Value[i] <= y1)
+                    {
+                        canvas.Marker(X(s.Time[i]), Y(s.Value[i]), MarkerShape.VerticalBar, 7, HouseStyle.Color(s.Group), 1.2);
+                    }
+                }
+            }
+        }
+
+        var ink = HouseStyle.Text;
+        Frame(canvas, o, left, top, right, bottom,
+            ticks.Where(t => t <= xEnd + 1e-9).Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
+            yTicks.Select((v, i) => (Y(v), yTickLabels[i])), o.XLabel ?? $"Time from infusion ({Breaks.Unit(o.Scale)})", o.YLabel ?? yLabel, grid: false);
+
+        if (zoomed)
+        {
+            canvas.Text($"Axis zoomed: {Breaks.PercentShort(y0)} to {Breaks.PercentShort(y1)}", left, top - 4, NotePoints, HouseStyle.Muted, Alignment.LowerLeft);
+        }
+
+        if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
+        {
+            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Muted, 1.2, LinePattern.Dotted);
+            canvas.Text(HorizonLabel(h), X(h) + 4, top + 2, NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
+        }
+
+        // legend and test annotation in the emptiest corners
+        var occupied = new List<(double L, double T, double R, double B)>();
+        var legendItems = series.Where(s => input.Count > 1 || s.Label != input[0].Label).ToList();
+        if (legendItems.Count > 0)
+        {
+            double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
+            double w = 30 + legendItems.Max(s => canvas.Measure(s.Label, TickPoints).Width);
+            double hgt = itemH * legendItems.Count;
+            var (lx, ly) = Corner(w, hgt, left, top, right, bottom, segments, occupied, rising);
+            occupied.Add((lx, ly, lx + w, ly + hgt));
+            for (int i = 0; i < legendItems.Count; i++)
+            {
+                var s = legendItems[i];
+                double cy = ly + (itemH * (i + 0.5));
+                canvas.Line(lx, cy, lx + 22, cy, HouseStyle.Color(s.Group), 2.5, s.Pattern ?? HouseStyle.Pattern(s.Group));
+                canvas.Text(s.Label, lx + 28, cy, TickPoints, ink, Alignment.MiddleLeft);
+            }
+        }
+
+        if (o.Test is { } test)
+        {
+            string text = test.Text(policy);
+            var size = canvas.Measure(text, TickPoints);
+            var (tx, ty) = Corner(size.Width, size.Height, left, top, right, bottom, segments, occupied, rising);
+            canvas.Text(text, tx, ty, TickPoints, ink, Alignment.UpperLeft);
+        }
+
+        // risk table: group labels left, numbers centred under the ticks, columns thinned if the numbers would touch
+        double y = bottom + AxisBelow(canvas) + 6;
+        var shownTicks = ticks.Where(t => t <= xEnd + 1e-9).ToArray();
+        int every = 1;
+        while (shownTicks.Length > every && (X(shownTicks[every]) - X(shownTicks[0])) < numberW + 8)
+        {
+            every++;
+        }
+
+        foreach (var (heading, cells) in blocks)
+        {
+            canvas.Text(heading, Pad, y + (rowH / 2), TickPoints, ink, Alignment.MiddleLeft, bold: true);
+            y += rowH;
+            for (int r = 0; r < cells.Length; r++)
+            {
+                var row = riskRows[r];
+                canvas.Text(row.Label, Pad, y + (rowH / 2), TickPoints, row.Group < 0 ? ink : HouseStyle.Color(row.Group), Alignment.MiddleLeft);
+                for (int k = 0; k < shownTicks.Length; k += every)
+                {
+                    canvas.Text(cells[r][k], X(shownTicks[k]), y + (rowH / 2), TickPoints, ink, Alignment.MiddleCenter);
+                }
+
+                y += rowH;
+            }
+
+            y += 6;
+        }
+
+        return canvas.Finish();
+    }
+
+    /// <summary>The top of the plotting area below the title (and a note line).</summary>
+    internal static double Top(Canvas canvas, FigureOptions o, bool note)
+    {
+        double top = Pad;
+        if (o.Title is { } title)
+        {
+            top += canvas.Measure(title, TitlePoints).Height + 6;
+        }
+
+        return note ? top + canvas.Measure("Ag", NotePoints).Height + 4 : top;
+    }
+
+    /// <summary>The space under the plotting area taken by the x tick labels and the x title.</summary>
+    internal static double AxisBelow(Canvas canvas) => 6 + canvas.Measure("0123456789%", TickPoints).Height + 6 + canvas.Measure("Ag", AxisPoints).Height + 8;
+
+    /// <summary>The left edge of the plotting area given the y tick labels.</summary>
+    internal static double LeftFor(Canvas canvas, IEnumerable<string> yTickLabels) =>
+        Pad + canvas.Measure("Ag", AxisPoints).Height + 8 + yTickLabels.Max(s => canvas.Measure(s, TickPoints).Width) + 8;
+
+    /// <summary>The house frame: optional light grid, the left and bottom spines, outward ticks, tick labels, axis
+    /// titles and the title (left-aligned).</summary>
+    internal static void Frame(Canvas canvas, FigureOptions o, double left, double top, double right, double bottom,
+        IEnumerable<(double X, string Label)> xTicks, IEnumerable<(double Y, string Label)> yTicks, string xTitle, string yTitle, bool grid)
+    {
+        var ink = HouseStyle.Text;
+        var xs = xTicks.ToList();
+        var ys = yTicks.ToList();
+        if (grid)
+        {
+            foreach (var (y, _) in ys)
+            {
+                canvas.Line(left, y, right, y, HouseStyle.Grid, 0.8);
+            }
+        }
+
+        canvas.Line(left, top, left, bottom, ink, 0.9);
+        canvas.Line(left, bottom, right, bottom, ink, 0.9);
+        foreach (var (y, label) in ys)
+        {
+            canvas.Line(left - 4, y, left, y, ink, 0.9);
+            canvas.Text(label, left - 7, y, TickPoints, ink, Alignment.MiddleRight);
+        }
+
+        foreach (var (x, label) in xs)
+        {
+            canvas.Line(x, bottom, x, bottom + 4, ink, 0.9);
+            canvas.Text(label, x, bottom + 6, TickPoints, ink, Alignment.UpperCenter);
+        }
+
+        double tickH = canvas.Measure("0123456789%", TickPoints).Height;
+        canvas.Text(xTitle, (left + right) / 2, bottom + 6 + tickH + 6, AxisPoints, ink, Alignment.UpperCenter);
+        canvas.Text(yTitle, Pad + (canvas.Measure("Ag", AxisPoints).Height / 2), (top + bottom) / 2, AxisPoints, ink, Alignment.MiddleCenter, rotation: -90);
+        if (o.Title is { } title)
+        {
+            canvas.Text(title, Pad, Pad, TitlePoints, ink, Alignment.UpperLeft);
+        }
+    }
+
+    internal static void RequireRoom(FigureOptions o, double left, double top, double right, double bottom, string what)
+    {
+        if (bottom - top < 60 || right - left < 60)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), $"options.Width x Height ({o.Width} x {o.Height} px at {o.Dpi} DPI) leaves a plotting area of {Math.Max(0, right - left):0} x {Math.Max(0, bottom - top):0} logical pixels beside {what}; at least 60 x 60 is needed: enlarge the figure or lower the DPI.");
+        }
+    }
+
+    /// <summary>The breaks (days) and the axis end.</summary>
+    internal static (double[] Ticks, double End) TimeAxis(FigureOptions o, double dataEnd)
+    {
+        double end = o.XMaxDays ?? dataEnd;
+        if (o.TickDays is { } user)
+        {
+            var t = user.ToArray();
+            if (o.XMaxDays is { } xm)
+            {
+                int i = Array.FindIndex(t, v => v > xm);
+                if (i >= 0)
+                {
+                    throw new ArgumentException($"options.TickDays[{i}] is {t[i].ToString("R", CultureInfo.InvariantCulture)}, beyond options.XMaxDays = {xm.ToString("R", CultureInfo.InvariantCulture)}.", nameof(o));
+                }
+
+                return (t, xm);
+            }
+
+            return (t, Math.Max(t[^1], dataEnd) > 0 ? Math.Max(t[^1], dataEnd) : 1);
+        }
+
+        var auto = Breaks.Time(end, o.Scale);
+        if (o.XMaxDays is { } x)
+        {
+            return (auto.Where(v => v <= x + 1e-9).ToArray(), x);
+        }
+
+        return (auto, auto[^1]);
+    }
+
+    private static (double Lo, double Hi) ProbabilityRange(FigureOptions o, List<CurveSeries> series, double xEnd, bool bands, bool rising)
+    {
+        var values = new List<double> { series.Count > 0 ? series[0].Start : (rising ? 0 : 1) };
+        foreach (var s in series)
+        {
+            for (int i = 0; i < s.Time.Length && s.Time[i] <= xEnd; i++)
+            {
+                values.Add(s.Value[i]);
+                if (bands)
+                {
+                    if (!double.IsNaN(s.Lower[i]))
+                    {
+                        values.Add(s.Lower[i]);
+                    }
+
+                    if (!double.IsNaN(s.Upper[i]))
+                    {
+                        values.Add(s.Upper[i]);
+                    }
+                }
+            }
+        }
+
+        double lo, hi;
+        if (rising)
+        {
+            lo = o.YMin ?? 0;
+            hi = o.YMax ?? (o.Zoom ? Breaks.CeilingProbability(values.Max()) : 1);
+        }
+        else
+        {
+            hi = o.YMax ?? 1;
+            lo = o.YMin ?? (o.Zoom ? Breaks.FloorProbability(values.Min()) : 0);
+        }
+
+        if (!(lo < hi))
+        {
+            throw new ArgumentException($"The probability axis would run from {lo.ToString("R", CultureInfo.InvariantCulture)} to {hi.ToString("R", CultureInfo.InvariantCulture)}; options.YMin must be below options.YMax (or below the automatic limit).", nameof(o));
+        }
+
+        return (lo, hi);
+    }
+
+    /// <summary>A curve shown past the axis end continues to the edge (one cut by disclosure stops where it was cut).</summary>
+    private static bool Continues(CurveSeries s, double xEnd) => s.Time.Length > 0 && s.Time[^1] > xEnd;
+
+    /// <summary>The vertices of a right-continuous step function from (0, start), up to <paramref name="xEnd"/>,
+    /// extended to the edge when <paramref name="extend"/>.</summary>
+    internal static (double[] X, double[] Y) StepVertices(double[] time, double[] value, double start, double xEnd, bool extend)
+    {
+        var xs = new List<double> { 0 };
+        var ys = new List<double> { start };
+        double previous = start;
+        for (int i = 0; i < time.Length && time[i] <= xEnd; i++)
+        {
+            xs.Add(time[i]);
+            ys.Add(previous);
+            xs.Add(time[i]);
+            ys.Add(value[i]);
+            previous = value[i];
+        }
+
+        if (extend && xs[^1] < xEnd)
+        {
+            xs.Add(xEnd);
+            ys.Add(previous);
+        }
+
+        return ([.. xs], [.. ys]);
+    }
+
+    /// <summary>Splits a step path into runs inside [lo, hi]: horizontal pieces outside are dropped, vertical pieces
+    /// crossing a limit end at it (what a clip rectangle would show).</summary>
+    internal static List<List<(double X, double Y)>> ClippedRuns(double[] xs, double[] ys, double lo, double hi)
+    {
+        var runs = new List<List<(double X, double Y)>>();
+        List<(double X, double Y)>? run = null;
+        for (int i = 1; i < xs.Length; i++)
+        {
+            double a = ys[i - 1], b = ys[i];
+            (double X, double Y) p, q;
+            if (a == b)
+            {
+                if (a < lo || a > hi)
+                {
+                    run = null;
+                    continue;
+                }
+
+                p = (xs[i - 1], a);
+                q = (xs[i], b);
+            }
+            else
+            {
+                double ca = Math.Clamp(a, lo, hi), cb = Math.Clamp(b, lo, hi);
+                if (ca == cb)
+                {
+                    run = null;
+                    continue;
+                }
+
+                p = (xs[i - 1], ca);
+                q = (xs[i], cb);
+            }
+
+            if (run is null || run[^1] != p)
+            {
+                run = [p];
+                runs.Add(run);
+            }
+
+            run.Add(q);
+        }
+
+        return runs;
+    }
+
+    /// <summary>The top-left of the corner box (inside the data area, 8 px from its edges) crossed by the least curve
+    /// length and by no earlier box; ties go to the side the curves leave free (top for rising curves).</summary>
+    private static (double X, double Y) Corner(double w, double h, double left, double top, double right, double bottom,
+        List<(double X1, double Y1, double X2, double Y2)> segments, List<(double L, double T, double R, double B)> occupied, bool rising)
+    {
+        const double m = 10;
+        var upper = new[] { (left + m, top + m), (right - m - w, top + m) };
+        var lower = new[] { (left + m, bottom - m - h), (right - m - w, bottom - m - h) };
+        var candidates = rising ? upper.Concat(lower).ToArray() : lower.Concat(upper).ToArray();
+        (double, double) best = candidates[0];
+        double bestScore = double.PositiveInfinity;
+        foreach (var (x, y) in candidates)
+        {
+            double score = 0;
+            foreach (var s in segments)
+            {
+                score += LengthInside(s, x, y, x + w, y + h);
+            }
+
+            if (occupied.Any(r => x < r.R && x + w > r.L && y < r.B && y + h > r.T))
+            {
+                score += 1e9;
+            }
+
+            if (score < bestScore - 1e-9)
+            {
+                bestScore = score;
+                best = (x, y);
+            }
+        }
+
+        return best;
+    }
+
+    private static double LengthInside((double X1, double Y1, double X2, double Y2) s, double l, double t, double r, double b)
+    {
+        const double grow = 4;   // keep a little air around text
+        l -= grow;
+        t -= grow;
+        r += grow;
+        b += grow;
+        if (s.Y1 == s.Y2)
+        {
+            if (s.Y1 < t || s.Y1 > b)
+            {
+                return 0;
+            }
+
+            return Math.Max(0, Math.Min(Math.Max(s.X1, s.X2), r) - Math.Max(Math.Min(s.X1, s.X2), l)) + 1;
+        }
+
+        if (s.X1 < l || s.X1 > r)
+        {
+            return 0;
+        }
+
+        return Math.Max(0, Math.Min(Math.Max(s.Y1, s.Y2), b) - Math.Max(Math.Min(s.Y1, s.Y2), t)) + 1;
+    }
+
+    private static string[] Cumulative(double[] time, double[] counts, double[] ticks, DisclosurePolicy policy)
+    {
+        var cells = new string[ticks.Length];
+        double shown = 0;
+        for (int k = 0; k < ticks.Length; k++)
+        {
+            double c = 0;
+            for (int i = 0; i < time.Length && time[i] <= ticks[k]; i++)
+            {
+                c += counts[i];
+            }
+
+            if (policy.Suppresses(c))
+            {
+                cells[k] = policy.Mask;
+            }
+            else if (policy.Suppresses(c - shown))
+            {
+                cells[k] = "–";   // the increase since the last shown column would be a small count
+            }
+            else
+            {
+                cells[k] = c.ToString("0.##", CultureInfo.InvariantCulture);
+                shown = c;
+            }
+        }
+
+        return cells;
+    }
+
+    internal static double AtRiskAt(RiskRow r, double day)
+    {
+        for (int i = 0; i < r.Time.Length; i++)
+        {
+            if (r.Time[i] >= day)
+            {
+                return r.AtRisk[i];
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The part of a curve the policy lets a figure show: rows up to (not including) the first time with
+    /// 1..threshold − 1 at risk.</summary>
+    private static CurveSeries Disclosed(CurveSeries s, DisclosurePolicy policy)
+    {
+        int cut = Array.FindIndex(s.AtRisk, n => policy.Suppresses(n));
+        if (cut < 0)
+        {
+            return s;
+        }
+
+        T[] Take<T>(T[] a) => a[..cut];
+        return s with
+        {
+            Time = Take(s.Time), Value = Take(s.Value), Lower = Take(s.Lower), Upper = Take(s.Upper), Censored = Take(s.Censored),
+            AtRisk = Take(s.AtRisk),
+            Label = s.Label + (cut == 0 ? $" (not shown: fewer than {policy.Threshold} at risk)" : ""),
+        };
+    }
+
+    internal static string HorizonLabel(double days) =>
+        Math.Abs((days / 365.25) - Math.Round(days / 365.25)) < 0.01 || days % 365 == 0
+            ? (Math.Round(days / 365.25) == 1 ? "1 year" : $"{Math.Round(days / 365.25).ToString(CultureInfo.InvariantCulture)} years")
+            : $"{days.ToString("0", CultureInfo.InvariantCulture)} days";
+}

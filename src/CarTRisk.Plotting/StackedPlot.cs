@@ -1,0 +1,166 @@
+using ScottPlot;
+
+namespace CarTRisk.Plotting;
+
+/// <summary>The stacked competing-outcomes figure and the onset histogram, in the house frame.</summary>
+internal static class StackedPlot
+{
+    private static readonly string[] CauseColours = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
+
+    public static Figure Draw(CumulativeIncidenceCurve curve, IReadOnlyList<string> causeLabels, FigureOptions o)
+    {
+        var canvas = new Canvas(o);
+        var time = curve.Time.ToArray();
+        double dataEnd = time.Length == 0 ? 0 : time[^1];
+        var (ticks, xEnd) = CurvePlot.TimeAxis(o, dataEnd);
+        var yTicks = Breaks.Probability(0, 1);
+        var yLabels = yTicks.Select(v => Breaks.Percent(v, 0.2)).ToArray();
+
+        // legend column on the right, one swatch per layer (top layer first, as stacked)
+        var labels = causeLabels.Concat(["Event-free"]).ToArray();
+        double legendW = 20 + labels.Max(l => canvas.Measure(l, CurvePlot.TickPoints).Width) + 10;
+        double left = CurvePlot.LeftFor(canvas, yLabels);
+        double right = canvas.Width - 10 - legendW - 12;
+        double top = CurvePlot.Top(canvas, o, note: false);
+        double bottom = canvas.Height - 10 - CurvePlot.AxisBelow(canvas);
+        CurvePlot.RequireRoom(o, left, top, right, bottom, "the labels and the legend");
+        double X(double days) => left + ((right - left) * days / xEnd);
+        double Y(double p) => bottom - ((bottom - top) * p);
+
+        var below = new double[time.Length];
+        for (int c = 0; c <= causeLabels.Count; c++)
+        {
+            var upper = new double[time.Length];
+            for (int j = 0; j < time.Length; j++)
+            {
+                upper[j] = c < causeLabels.Count ? below[j] + curve.EstimateByCause[c][j] : 1;
+            }
+
+            bool extend = dataEnd > xEnd;
+            var (xs, lo) = CurvePlot.StepVertices(time, below, 0, xEnd, extend);
+            var (_, hi) = CurvePlot.StepVertices(time, upper, c < causeLabels.Count ? 0 : 1, xEnd, extend);
+            var colour = c < causeLabels.Count ? Color.FromHex(CauseColours[c % CauseColours.Length]) : Color.FromHex("#E5E5E5");
+            canvas.Fill(xs.Select(X).ToArray(), hi.Select(Y).ToArray(), lo.Select(Y).ToArray(), colour.WithAlpha(c < causeLabels.Count ? 0.85 : 1));
+            below = upper;
+        }
+
+        CurvePlot.Frame(canvas, o, left, top, right, bottom, ticks.Where(t => t <= xEnd + 1e-9).Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
+            yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion ({Breaks.Unit(o.Scale)})", o.YLabel ?? "Probability", grid: false);
+        if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
+        {
+            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Text.WithAlpha(0.6), 1.2, LinePattern.Dotted);
+            canvas.Text(CurvePlot.HorizonLabel(h), X(h) + 4, top + 2, CurvePlot.NotePoints, HouseStyle.Text, Alignment.UpperLeft);
+        }
+
+        double itemH = canvas.Measure("Ag", CurvePlot.TickPoints).Height * 1.5;
+        double ly = top;
+        for (int i = labels.Length - 1; i >= 0; i--)
+        {
+            var colour = i < causeLabels.Count ? Color.FromHex(CauseColours[i % CauseColours.Length]).WithAlpha(0.85) : Color.FromHex("#E5E5E5");
+            canvas.Rectangle(right + 12, ly + (itemH / 2) - 6, 12, 12, colour);
+            canvas.Text(labels[i], right + 30, ly + (itemH / 2), CurvePlot.TickPoints, HouseStyle.Text, Alignment.MiddleLeft);
+            ly += itemH;
+        }
+
+        return canvas.Finish();
+    }
+}
+
+/// <summary>The onset histogram: bins on a grid of the bin width from 0, x breaks on bin edges, merged bins under a
+/// disclosure threshold.</summary>
+internal static class HistogramPlot
+{
+    /// <summary>The bars: bins [k·bin, (k+1)·bin) from 0, merged left to right under a disclosure threshold until each
+    /// holds at least the threshold (a short remainder joins the last bar).</summary>
+    internal static List<(int From, int To, double Count)> Bars(OnsetSummary onset, double bin, DisclosurePolicy policy)
+    {
+        int bins = (int)Math.Floor(onset.Days[^1] / bin) + 1;
+        var counts = new double[bins];
+        foreach (double d in onset.Days)
+        {
+            counts[Math.Min(bins - 1, (int)Math.Floor(d / bin))]++;
+        }
+
+        // Disclosure: adjacent bins are merged (left to right) until each bar holds at least the threshold; a short
+        // remainder joins the last bar. Without a threshold every bin is its own bar.
+        var groups = new List<(int From, int To, double Count)>();
+        int from = 0;
+        double acc = 0;
+        for (int b = 0; b < bins; b++)
+        {
+            acc += counts[b];
+            if (policy.Threshold <= 1 || acc >= policy.Threshold)
+            {
+                groups.Add((from, b, acc));
+                from = b + 1;
+                acc = 0;
+            }
+        }
+
+        if (acc > 0)
+        {
+            var last = groups[^1];
+            groups[^1] = (last.From, bins - 1, last.Count + acc);
+        }
+
+        return groups;
+    }
+
+    public static Figure Draw(OnsetSummary onset, double bin, FigureOptions o)
+    {
+        var canvas = new Canvas(o);
+        int bins = (int)Math.Floor(onset.Days[^1] / bin) + 1;
+        var groups = Bars(onset, bin, o.Disclosure);
+
+        // x breaks every m bins (at most 10 breaks), on bin edges
+        int every = 1;
+        while (Math.Ceiling(bins / (double)every) > 10)
+        {
+            every = every switch { 1 => 2, 2 => 4, 4 => 5, _ => every * 2 };
+        }
+
+        int edges = (int)Math.Ceiling(bins / (double)every) * every;
+        double xEnd = edges * bin;
+        double yMax = groups.Max(g => g.Count);
+        var yTicks = Breaks.Counts(yMax * 1.2);   // headroom for the median and horizon labels
+        double yTop = yTicks[^1];
+        var yLabels = yTicks.Select(v => v.ToString("0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        double left = CurvePlot.LeftFor(canvas, yLabels);
+        double right = canvas.Width - 10 - (canvas.Measure(Breaks.TimeLabel(xEnd, o.Scale), CurvePlot.TickPoints).Width / 2) - 4;
+        double top = CurvePlot.Top(canvas, o, note: false);
+        double bottom = canvas.Height - 10 - CurvePlot.AxisBelow(canvas);
+        CurvePlot.RequireRoom(o, left, top, right, bottom, "the labels");
+        double X(double days) => left + ((right - left) * days / xEnd);
+        double Y(double n) => bottom - ((bottom - top) * n / yTop);
+
+        foreach (var (y, _) in yTicks.Select(v => (Y(v), "")))
+        {
+            canvas.Line(left, y, right, y, HouseStyle.Grid, 0.8);
+        }
+
+        var colour = HouseStyle.Color(0);
+        foreach (var (lo, hi, count) in groups)
+        {
+            double x0 = X(lo * bin), x1 = X((hi + 1) * bin);
+            canvas.Rectangle(x0 + 0.75, Y(count), x1 - x0 - 1.5, Y(0) - Y(count), colour.WithAlpha(0.85));
+        }
+
+        var xTicks = Enumerable.Range(0, (edges / every) + 1).Select(k => k * every * bin).ToArray();
+        CurvePlot.Frame(canvas, o, left, top, right, bottom, xTicks.Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
+            yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion to diagnosis ({Breaks.Unit(o.Scale)})", o.YLabel ?? "Cases", grid: false);
+        if (onset.Median is { } median)
+        {
+            var accent = HouseStyle.Color(1);
+            canvas.Line(X(median), top, X(median), bottom, accent, 1.5, LinePattern.Dashed);
+            canvas.Text($"median {median.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} days", X(median) + 4, top + 2, CurvePlot.NotePoints, accent, Alignment.UpperLeft);
+        }
+
+        if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
+        {
+            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Muted, 1.2, LinePattern.Dotted);
+            canvas.Text(CurvePlot.HorizonLabel(h), X(h) + 4, top + 18, CurvePlot.NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
+        }
+
+        return canvas.Finish();
+    }
+}
