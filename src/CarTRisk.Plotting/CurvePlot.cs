@@ -137,14 +137,16 @@ internal static class CurvePlot
             canvas.Text($"Axis zoomed: {Breaks.PercentShort(y0)} to {Breaks.PercentShort(y1)}", left, top - 4, NotePoints, HouseStyle.Muted, Alignment.LowerLeft);
         }
 
+        var occupied = new List<(double L, double T, double R, double B)>();
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
             canvas.Line(X(h), top, X(h), bottom, HouseStyle.Muted, 1.2, LinePattern.Dotted);
             canvas.Text(HorizonLabel(h), X(h) + 4, top + 2, NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
+            var size = canvas.Measure(HorizonLabel(h), NotePoints);
+            occupied.Add((X(h), top, X(h) + 4 + size.Width, top + 2 + size.Height));
         }
 
         // legend and test annotation in the emptiest corners
-        var occupied = new List<(double L, double T, double R, double B)>();
         var legendItems = series.Where(s => input.Count > 1 || s.Label != input[0].Label).ToList();
         if (legendItems.Count > 0)
         {
