@@ -196,6 +196,10 @@ public static class CohortCsv
 
         public Exception? FirstInner { get; set; }
 
+        public long DroppedAdjustments { get; set; }
+
+        public bool HeaderFailed { get; set; }
+
         public void Add(int line, string column, string value, string message)
         {
             Total++;
@@ -214,18 +218,43 @@ public static class CohortCsv
 
     private static Cohort Load(CsvReader csv, string source, CohortCsvOptions options)
     {
+        var records = new List<CohortRecord>();
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var adjustments = new List<CohortAdjustment>();
+        var (errors, ignored, covariates) = Scan(csv, options, adjustments, cap: false, (record, line, log) =>
+        {
+            if (!firstLine.TryAdd(record.PatientId, line))
+            {
+                log.Add(line, PatientId, record.PatientId, $"patient_id repeats line {firstLine[record.PatientId]}");
+                return;
+            }
+
+            records.Add(record);
+        });
+        if (errors.Total > 0 || errors.HeaderFailed)
+        {
+            throw new CohortFormatException(errors.Kept, errors.Total, source, errors.FirstInner);
+        }
+
+        return new Cohort(records, ignored, adjustments, null).WithDeclaredCovariates(covariates);
+    }
+
+    /// <summary>Reads every row through the header check, field checks and <see cref="Convert"/> (every rule and
+    /// message of the reader) and hands each valid record to <paramref name="accept"/>, which checks uniqueness.
+    /// Returns the error log (the caller throws) or null columns when the header failed.</summary>
+    private static (ErrorLog Errors, IReadOnlyList<string> Ignored, string[] Covariates) Scan(CsvReader csv, CohortCsvOptions options,
+        List<CohortAdjustment> adjustments, bool cap, Action<CohortRecord, int, ErrorLog> accept)
+    {
         var errors = new ErrorLog();
         var covariates = (options.Covariates ?? []).ToArray();
         var missing = new HashSet<string>(options.MissingValues ?? [""], StringComparer.Ordinal);
         var columns = ReadHeader(csv, errors, options, covariates, out var ignored);
         if (columns is null || errors.Total > 0)
         {
-            throw new CohortFormatException(errors.Kept, errors.Total, source, errors.FirstInner);
+            errors.HeaderFailed = true;
+            return (errors, ignored, covariates);
         }
 
-        var records = new List<CohortRecord>();
-        var adjustments = new List<CohortAdjustment>();
-        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         int lastFailedLine = -1;
         while (true)
         {
@@ -261,26 +290,151 @@ public static class CohortCsv
             }
 
             var record = Convert(fields, columns, covariates, line, errors, options, adjustments);
-            if (record is null)
+            if (cap && adjustments.Count > MaxErrorsKept)
             {
-                continue;
+                errors.DroppedAdjustments += adjustments.Count - MaxErrorsKept;
+                adjustments.RemoveRange(MaxErrorsKept, adjustments.Count - MaxErrorsKept);
             }
 
-            if (!firstLine.TryAdd(record.PatientId, line))
+            if (record is not null)
             {
-                errors.Add(line, PatientId, record.PatientId, $"patient_id repeats line {firstLine[record.PatientId]}");
-                continue;
+                accept(record, line, errors);
             }
-
-            records.Add(record);
         }
 
-        if (errors.Total > 0)
+        return (errors, ignored, covariates);
+    }
+
+    /// <summary>Streams a cohort CSV file to its sufficient statistics (<see cref="CohortSummary"/>) without keeping a
+    /// record per patient: every rule and every error message of <see cref="Read(string, CohortCsvOptions)"/> applies
+    /// (the same code reads each row). Memory grows with the distinct (product, days, cause, transgene) keys plus 8
+    /// bytes per patient for the uniqueness check (a 64-bit hash of each patient_id; if two hashes agree the file is
+    /// read a second time to name the repeated lines exactly, so the errors are those of the row-level reader).</summary>
+    /// <param name="path">The file path.</param>
+    /// <returns>The summary.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="CohortFormatException">Any row breaks the schema; the errors equal the row-level reader's.</exception>
+    /// <exception cref="IOException">The file cannot be read (a directory, a missing file).</exception>
+    public static CohortSummary Summarize(string path) => Summarize(path, CohortCsvOptions.Default);
+
+    /// <inheritdoc cref="Summarize(string)"/>
+    /// <param name="path">The file path.</param>
+    /// <param name="options">Reading options (declared covariates are checked, not summarised).</param>
+    public static CohortSummary Summarize(string path, CohortCsvOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        if (Directory.Exists(path))
         {
-            throw new CohortFormatException(errors.Kept, errors.Total, source, errors.FirstInner);
+            throw new IOException($"Cohort file '{path}' is a directory, not a CSV file.");
         }
 
-        return new Cohort(records, ignored, adjustments, null).WithDeclaredCovariates(covariates);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Cohort file '{path}' does not exist.", path);
+        }
+
+        var builder = new CohortSummary.Builder();
+        var ids = new IdHashes();
+        var adjustments = new List<CohortAdjustment>();
+        ErrorLog errors;
+        IReadOnlyList<string> ignored;
+        using (var reader = CsvReader.FromFile(path, Strict))
+        {
+            (errors, ignored, _) = Scan(reader, options, adjustments, cap: true, (record, _, _) =>
+            {
+                ids.Add(record.PatientId);
+                builder.Add(record);
+            });
+        }
+
+        var suspects = errors.HeaderFailed ? [] : ids.RepeatedHashes();
+        if (suspects.Count > 0)
+        {
+            // Second pass: the same scan, now checking the ids whose hash repeats exactly as the row-level reader does.
+            var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+            using var reader = CsvReader.FromFile(path, Strict);
+            (errors, _, _) = Scan(reader, options, [], cap: true, (record, line, log) =>
+            {
+                if (suspects.Contains(IdHashes.Hash(record.PatientId)) && !firstLine.TryAdd(record.PatientId, line))
+                {
+                    log.Add(line, PatientId, record.PatientId, $"patient_id repeats line {firstLine[record.PatientId]}");
+                }
+            });
+        }
+
+        if (errors.Total > 0 || errors.HeaderFailed)
+        {
+            throw new CohortFormatException(errors.Kept, errors.Total, Path.GetFileName(path), errors.FirstInner);
+        }
+
+        return builder.Build(ignored, adjustments, adjustments.Count + errors.DroppedAdjustments);
+    }
+
+    /// <summary>64-bit FNV-1a hashes of the patient ids in 256 buckets of 4,096-entry chunks (8 bytes a patient, no
+    /// doubling copies); repeated hashes are found bucket by bucket.</summary>
+    private sealed class IdHashes
+    {
+        private const int Chunk = 4096;
+        private readonly List<long[]>[] buckets = Enumerable.Range(0, 256).Select(_ => new List<long[]>()).ToArray();
+        private readonly int[] fill = new int[256];
+
+        public static long Hash(string id)
+        {
+            ulong h = 14695981039346656037UL;
+            foreach (char c in id)
+            {
+                h = (h ^ c) * 1099511628211UL;
+            }
+
+            return (long)h;
+        }
+
+        public void Add(string id)
+        {
+            long h = Hash(id);
+            int b = (int)((ulong)h >> 56);
+            var chunks = buckets[b];
+            if (chunks.Count == 0 || fill[b] == Chunk)
+            {
+                chunks.Add(new long[Chunk]);
+                fill[b] = 0;
+            }
+
+            chunks[^1][fill[b]++] = h;
+        }
+
+        public HashSet<long> RepeatedHashes()
+        {
+            var repeated = new HashSet<long>();
+            for (int b = 0; b < 256; b++)
+            {
+                var chunks = buckets[b];
+                if (chunks.Count == 0)
+                {
+                    continue;
+                }
+
+                var all = new long[((chunks.Count - 1) * Chunk) + fill[b]];
+                for (int k = 0; k < chunks.Count; k++)
+                {
+                    int n = k < chunks.Count - 1 ? Chunk : fill[b];
+                    Array.Copy(chunks[k], 0, all, k * Chunk, n);
+                }
+
+                chunks.Clear();
+                Array.Sort(all);
+                for (int i = 1; i < all.Length; i++)
+                {
+                    if (all[i] == all[i - 1])
+                    {
+                        repeated.Add(all[i]);
+                    }
+                }
+            }
+
+            return repeated;
+        }
     }
 
     /// <summary>The fields of the known and covariate columns by name; null for a missing value. Reports fields that

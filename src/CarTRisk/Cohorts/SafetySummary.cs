@@ -362,7 +362,7 @@ internal static class SafetyTables
 /// </example>
 public static class SafetySummary
 {
-    private static SafetyReport WithOnsetAndConditional(SafetyReport report, Cohort cohort, double level)
+    private static SafetyReport WithOnsetAndConditional(SafetyReport report, CohortSummary cohort, double level)
     {
         var days = report.Onset.Days.ToArray();
         string? note = null;
@@ -386,17 +386,17 @@ public static class SafetySummary
         var conditional = ImmutableArray.CreateBuilder<ConditionalRisk>();
         foreach (double landmark in new[] { 365.0, 730.0 })
         {
-            int atRisk = cohort.Durations.Count(d => d >= landmark);
+            long atRisk = cohort.FollowedAtLeast(landmark);
             if (atRisk == 0)
             {
                 continue;
             }
 
             const double window = 1826;
-            var curve = CumulativeIncidence.Conditional(cohort.Durations.AsSpan(), cohort.Causes.AsSpan(), 1, landmark,
-                CumulativeIncidenceOptions.Default with { Level = level });
-            int cases = cohort.Records.Count(r => r.Outcome == FollowUpOutcome.Malignancy && r.DurationDays >= landmark && r.DurationDays <= landmark + window);
-            conditional.Add(new ConditionalRisk(landmark, window, atRisk, cases, curve.At(landmark + window)));
+            // = CumulativeIncidence.Conditional on the rows (the records followed to the landmark, as survfit's start.time)
+            var curve = CumulativeIncidence.Estimate(cohort.ToEventTable(landmark), 1, CumulativeIncidenceOptions.Default with { Level = level });
+            int cases = days.Count(d => d >= landmark && d <= landmark + window);
+            conditional.Add(new ConditionalRisk(landmark, window, checked((int)atRisk), cases, curve.At(landmark + window)));
         }
 
         return report with { OnsetFits = fits, OnsetShape = shape, OnsetFitNote = note, ConditionalRisks = conditional.ToImmutable() };
@@ -432,6 +432,45 @@ public static class SafetySummary
         return report with { Sir = StandardizedIncidence.Compute(cohort, rates, SirOptions.Default with { Level = level }) };
     }
 
+    /// <summary>The safety summary from the sufficient statistics (streamed from a file by
+    /// <see cref="CohortCsv.Summarize(string)"/>, reduced by a warehouse, or built from a cohort): the same report as
+    /// <see cref="Compute(Cohort, double, double)"/> on the same patients, value for value.</summary>
+    /// <param name="summary">The summary; at least one patient with follow-up &gt; 0 days in total.</param>
+    /// <param name="horizonDays">The horizon, finite and &gt; 0 (default 1095 = 3 years).</param>
+    /// <param name="level">The confidence level, in (0, 1).</param>
+    /// <returns>The report (without the SIR, which needs birth dates and sex per patient).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="summary"/> is null.</exception>
+    /// <exception cref="ArgumentException">No patient, no follow-up time at all, more than int.MaxValue patients, or
+    /// both a product named "(missing)" and patients without a product.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bad horizon or level.</exception>
+    public static SafetyReport Compute(CohortSummary summary, double horizonDays = 1095, double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        Guard.PositiveFinite(horizonDays);
+        Guard.Level(level);
+        if (summary.Patients == 0)
+        {
+            throw new ArgumentException("summary has no patients.", nameof(summary));
+        }
+
+        if (summary.Patients > int.MaxValue)
+        {
+            throw new ArgumentException($"summary has {summary.Patients} patients; the report counts at most {int.MaxValue}.", nameof(summary));
+        }
+
+        if (summary.PersonDays <= 0)
+        {
+            throw new ArgumentException("summary has no follow-up time (every duration is 0 days); a rate cannot be computed.", nameof(summary));
+        }
+
+        if (summary.MissingClash)
+        {
+            throw new ArgumentException($"summary has both a product named '{Cohort.Missing}' and patients without a product; rename the product so the two groups are not merged.", nameof(summary));
+        }
+
+        return Compute(summary, horizonDays, level, byProduct: true);
+    }
+
     private static SafetyReport Compute(Cohort cohort, double horizonDays, double level, bool byProduct)
     {
         ArgumentNullException.ThrowIfNull(cohort);
@@ -447,42 +486,46 @@ public static class SafetySummary
             throw new ArgumentException("cohort has no follow-up time (every duration is 0 days); a rate cannot be computed.", nameof(cohort));
         }
 
-        var durations = cohort.Durations.AsSpan();
-        var causes = cohort.Causes.AsSpan();
-        int cases = cohort.Cases;
-        var crude = CrudeIncidence.Proportion(cases, cohort.Count, level: level);
-        var rate = CrudeIncidence.Rate(cases, cohort.PersonYears, level).Per(100);
-        var cif = cases > 0
-            ? CumulativeIncidence.Estimate(durations, causes, 1, CumulativeIncidenceOptions.Default with { Level = level })
-            : null;
-        var events = new bool[durations.Length];
-        for (int i = 0; i < events.Length; i++)
+        if (byProduct)
         {
-            events[i] = causes[i] == 1;
+            _ = cohort.ByProduct();   // the clash of "(missing)" names is reported as before
         }
 
-        var km = KaplanMeier.Estimate(durations, events, KaplanMeierOptions.Default with { Level = level });
-        var onsetDays = cohort.Records.Where(r => r.Outcome == FollowUpOutcome.Malignancy).Select(r => (double)r.DurationDays).Order().ToArray();
+        return Compute(CohortSummary.From(cohort), horizonDays, level, byProduct);
+    }
+
+    /// <summary>The one computation behind both entry points: every estimate from the (days, cause, count) table.</summary>
+    private static SafetyReport Compute(CohortSummary summary, double horizonDays, double level, bool byProduct)
+    {
+        int patients = (int)summary.Patients;
+        int cases = (int)summary.Cases;
+        var crude = CrudeIncidence.Proportion(cases, patients, level: level);
+        var rate = CrudeIncidence.Rate(cases, summary.PersonYears, level).Per(100);
+        var cif = cases > 0
+            ? CumulativeIncidence.Estimate(summary.ToEventTable(), 1, CumulativeIncidenceOptions.Default with { Level = level })
+            : null;
+        var km = KaplanMeier.Estimate(summary.ToEventTable(deathAsCensoring: true), KaplanMeierOptions.Default with { Level = level });
+        var onsetDays = summary.OnsetDays();
         var onset = new OnsetSummary(cases, SampleQuantile.Type7(onsetDays, 0.5), SampleQuantile.Type7(onsetDays, 0.25),
             SampleQuantile.Type7(onsetDays, 0.75), onsetDays.Length > 0 ? onsetDays[0] : null, onsetDays.Length > 0 ? onsetDays[^1] : null,
             cases > 0 ? CrudeIncidence.Proportion(onsetDays.Count(d => d <= 365), cases, level: level) : null,
             System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(onsetDays));   // read-only: not castable to double[]
-        int tested = cohort.Records.Count(r => r.Transgene != TransgeneStatus.NotTested);
-        int positive = cohort.Records.Count(r => r.Transgene == TransgeneStatus.Positive);
+        int positive = (int)summary.Transgene(TransgeneStatus.Positive);
+        int tested = positive + (int)summary.Transgene(TransgeneStatus.Negative);
         var transgene = tested > 0 ? CrudeIncidence.Proportion(positive, tested, level: level) : null;
         var atHorizon = cif?.At(horizonDays) ?? new IncidencePoint(horizonDays, 0, 0, double.NaN, double.NaN, horizonDays > km.Time[^1]);
-        var report = new SafetyReport(cohort.Count, cases, crude, cohort.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
+        var report = new SafetyReport(patients, cases, crude, summary.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
             transgene, horizonDays, level, cif, km);
-        report = WithOnsetAndConditional(report, cohort, level);
+        report = WithOnsetAndConditional(report, summary, level);
         if (!byProduct)
         {
             return report;
         }
 
-        var rows = cohort.ByProduct().Select(g =>
+        var rows = summary.Products.Select(p =>
         {
-            var r = Compute(g.Value, horizonDays, level, byProduct: false);
-            return new SafetyGroupRow(g.Key, r.Patients, r.Cases, r.CrudeIncidence, r.CumulativeIncidenceAtHorizon)
+            var r = Compute(summary.Product(p), horizonDays, level, byProduct: false);
+            return new SafetyGroupRow(p, r.Patients, r.Cases, r.CrudeIncidence, r.CumulativeIncidenceAtHorizon)
             {
                 PersonYears = r.PersonYears,
                 RatePer100PersonYears = r.RatePer100PersonYears,

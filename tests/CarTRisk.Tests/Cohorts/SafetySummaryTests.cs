@@ -68,7 +68,7 @@ public sealed class SafetySummaryTests
     public void Compute_BadArguments_Throw()
     {
         var cohort = CohortCsv.Parse(new StringReader(Header + "\nA,x,2020-01-01,2020-06-01,,,,\n"));
-        Assert.Throws<ArgumentNullException>(() => SafetySummary.Compute(null!));
+        Assert.Throws<ArgumentNullException>(() => SafetySummary.Compute((Cohort)null!));
         Assert.Equal("horizonDays", Assert.Throws<ArgumentOutOfRangeException>(() => SafetySummary.Compute(cohort, 0)).ParamName);
         Assert.Equal("level", Assert.Throws<ArgumentOutOfRangeException>(() => SafetySummary.Compute(cohort, 1095, 1)).ParamName);
         Assert.Equal("cohort", Assert.Throws<ArgumentException>(() => SafetySummary.Compute(new Cohort([]))).ParamName);

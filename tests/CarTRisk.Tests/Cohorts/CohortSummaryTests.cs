@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using CarTRisk.Tests.Support;
+
+namespace CarTRisk.Tests.Cohorts;
+
+/// <summary>The streaming path (CohortCsv.Summarize) against the row-level reader: the same errors for bad files, the
+/// same report for good ones.</summary>
+public sealed class CohortSummaryTests
+{
+    private const string Header = "patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene";
+
+    private static string Temp(string text)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "cartrisk-summary-" + Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+        return path;
+    }
+
+    private static void SameReport(SafetyReport a, SafetyReport b)
+    {
+        Assert.Equal(a.ToText(DisclosurePolicy.None), b.ToText(DisclosurePolicy.None));
+        Assert.Equal(a.Patients, b.Patients);
+        Assert.Equal(a.PersonYears, b.PersonYears);
+        Assert.Equal(a.CumulativeIncidenceAtHorizon.Estimate, b.CumulativeIncidenceAtHorizon.Estimate);
+        Assert.Equal(a.CumulativeIncidenceAtHorizon.Variance, b.CumulativeIncidenceAtHorizon.Variance);
+        Assert.Equal(a.MalignancyFreeKaplanMeierAtHorizon.Survival, b.MalignancyFreeKaplanMeierAtHorizon.Survival);
+        Assert.Equal(a.Onset.Days.ToArray(), b.Onset.Days.ToArray());
+        Assert.Equal(a.ByProduct.Length, b.ByProduct.Length);
+        for (int i = 0; i < a.ByProduct.Length; i++)
+        {
+            Assert.Equal(a.ByProduct[i].Product, b.ByProduct[i].Product);
+            Assert.Equal(a.ByProduct[i].RiskAtHorizon.Estimate, b.ByProduct[i].RiskAtHorizon.Estimate);
+        }
+    }
+
+    [Fact]
+    public void ExampleCohort_StreamedSummary_GivesTheRowLevelReport()
+    {
+        string path = Golden.PathOf("Cohorts/example-cohort.csv");
+        var cohort = CohortCsv.Read(path);
+        var streamed = CohortCsv.Summarize(path);
+        Assert.Equal(CohortSummary.From(cohort).Counts.ToArray(), streamed.Counts.ToArray());
+        Assert.Equal(cohort.Count, streamed.Patients);
+        Assert.Equal(cohort.PersonDays, streamed.PersonDays);
+        SameReport(SafetySummary.Compute(cohort), SafetySummary.Compute(streamed));
+        // the counts round-trip through FromCounts (a warehouse's GROUP BY)
+        SameReport(SafetySummary.Compute(cohort), SafetySummary.Compute(CohortSummary.FromCounts(streamed.Counts.Reverse())));
+    }
+
+    [Fact]
+    public void RandomCohorts_ReportsAgree_AndEventTablesMatchTheRows()
+    {
+        var rng = new Random(2026);
+        string[] products = ["axi-cel", "tisa-cel", "ide-cel"];
+        for (int set = 0; set < 25; set++)
+        {
+            int n = rng.Next(15, 400);
+            var sb = new StringBuilder(Header).Append('\n');
+            var start = new DateOnly(2018, 1, 1);
+            for (int i = 0; i < n; i++)
+            {
+                var inf = start.AddDays(rng.Next(0, 1500));
+                int follow = rng.Next(set % 5 == 0 ? 0 : 1, 2500);
+                var last = inf.AddDays(follow);
+                string mal = "", type = "", death = "", tg = "";
+                double u = rng.NextDouble();
+                if (u < 0.15)
+                {
+                    mal = Cohort.Iso(inf.AddDays(rng.Next(0, follow + 1)));
+                    type = "T-cell lymphoma";
+                    tg = rng.Next(3) switch { 0 => "", 1 => "positive", _ => "negative" };
+                }
+                else if (u < 0.45)
+                {
+                    death = Cohort.Iso(inf.AddDays(rng.Next(0, follow + 1)));
+                }
+
+                string product = rng.Next(10) == 0 ? "" : products[rng.Next(products.Length)];
+                sb.Append(CultureInfo.InvariantCulture, $"P{set}-{i},{product},{Cohort.Iso(inf)},{Cohort.Iso(last)},{mal},{type},{death},{tg}\n");
+            }
+
+            string path = Temp(sb.ToString());
+            try
+            {
+                var cohort = CohortCsv.Read(path);
+                var streamed = CohortCsv.Summarize(path);
+                Assert.Equal(CohortSummary.From(cohort).Counts.ToArray(), streamed.Counts.ToArray());
+                SameReport(SafetySummary.Compute(cohort), SafetySummary.Compute(streamed));
+                var rowTable = EventTable.FromRecords(cohort.Durations.AsSpan(), cohort.Causes.AsSpan());
+                var sumTable = streamed.ToEventTable();
+                Assert.Equal(rowTable.Time.ToArray(), sumTable.Time.ToArray());
+                Assert.Equal(rowTable.AtRisk.ToArray(), sumTable.AtRisk.ToArray());
+                Assert.Equal(rowTable.Censored.ToArray(), sumTable.Censored.ToArray());
+                var conditional = CumulativeIncidence.Conditional(cohort.Durations.AsSpan(), cohort.Causes.AsSpan(), 1, 365);
+                var fromTable = CumulativeIncidence.Estimate(streamed.ToEventTable(365), 1);
+                Assert.Equal(conditional.Estimate.ToArray(), fromTable.Estimate.ToArray());
+                Assert.Equal(conditional.Variance.ToArray(), fromTable.Variance.ToArray());
+            }
+            catch (ArgumentException) when (set % 5 == 0)
+            {
+                // a set where everyone may have 0 days of follow-up: both paths must refuse alike
+                string p2 = path;
+                var e1 = Record.Exception(() => SafetySummary.Compute(CohortCsv.Read(p2)));
+                var e2 = Record.Exception(() => SafetySummary.Compute(CohortCsv.Summarize(p2)));
+                Assert.Equal(e1?.GetType(), e2?.GetType());
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    public static TheoryData<string> BadFiles() =>
+    [
+        Header + "\nA,x,2020-01-01,2020-06-01,,,,\nA,x,2020-01-01,2020-06-01,,,,\n",
+        Header + "\nA,x,2020-01-01,2020-06-01,,,,\nB,x,2020-13-01,2020-06-01,,,,\nA,y,2020-01-01,2020-06-01,,,,\nC,x,2020-01-01,2019-06-01,,,,\nB,x,2020-01-01,2020-06-01,,,,\n",
+        Header + "\nA,x,2020-01-01,2020-06-01,2020-07-01,T,,\nB,x,2020-01-01,2020-06-01,,,,positive\nC,x,2020-01-01,2020-06-01,,,,\"unclosed\n",
+        Header + "\nA,x,2020-01-01\n",
+        "patient_id,foo\nA,1\n",
+        "",
+        // more than 1,000 errors with repeats interleaved: the kept list and the total agree with the row-level reader
+        Header + "\n" + string.Concat(Enumerable.Range(0, 1500).Select(i => i % 3 == 0 ? $"D{i % 7},x,2020-01-01,2020-06-01,,,,\n" : $"E{i},x,2020-01-01,2019-06-01,,,,\n")),
+    ];
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void BadFiles_SameErrorsAsTheRowLevelReader(string text)
+    {
+        string path = Temp(text);
+        try
+        {
+            var rows = Assert.ThrowsAny<Exception>(() => CohortCsv.Read(path));
+            var streamed = Assert.ThrowsAny<Exception>(() => CohortCsv.Summarize(path));
+            Assert.Equal(rows.GetType(), streamed.GetType());
+            Assert.Equal(rows.Message, streamed.Message);
+            if (rows is CohortFormatException r && streamed is CohortFormatException s)
+            {
+                Assert.Equal(r.TotalErrors, s.TotalErrors);
+                Assert.Equal(r.Errors, s.Errors);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FromCounts_ValidatesRows()
+    {
+        Assert.Throws<ArgumentException>(() => CohortSummary.FromCounts([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CohortSummary.FromCounts([new CohortCount("x", -1, 0, TransgeneStatus.NotTested, 1)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CohortSummary.FromCounts([new CohortCount("x", 1, 3, TransgeneStatus.NotTested, 1)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CohortSummary.FromCounts([new CohortCount("x", 1, 2, TransgeneStatus.Positive, 1)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CohortSummary.FromCounts([new CohortCount(null!, 1, 0, TransgeneStatus.NotTested, 1)]));
+        var s = CohortSummary.FromCounts([new CohortCount("x", 10, 1, TransgeneStatus.Positive, 2), new CohortCount("x", 10, 1, TransgeneStatus.Positive, 3), new CohortCount("y", 20, 0, TransgeneStatus.NotTested, 4)]);
+        Assert.Equal(9, s.Patients);
+        Assert.Equal(5, s.Cases);
+        Assert.Equal(130, s.PersonDays);
+        Assert.Equal(2, s.Counts.Length);
+        Assert.Equal(5, s.Transgene(TransgeneStatus.Positive));
+        Assert.Equal(["x", "y"], s.Products.ToArray());
+        Assert.Throws<ArgumentException>(() => s.Product("z"));
+        Assert.Throws<ArgumentException>(() => s.ToEventTable(21));
+    }
+}
