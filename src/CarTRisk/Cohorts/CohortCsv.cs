@@ -255,6 +255,7 @@ public static class CohortCsv
             return (errors, ignored, covariates);
         }
 
+        var names = columns.Keys.ToArray();
         int lastFailedLine = -1;
         while (true)
         {
@@ -289,7 +290,7 @@ public static class CohortCsv
                 continue;
             }
 
-            var record = Convert(fields, columns, covariates, line, errors, options, adjustments);
+            var record = Convert(fields, names, covariates, line, errors, options, adjustments);
             if (cap && adjustments.Count > MaxErrorsKept)
             {
                 errors.DroppedAdjustments += adjustments.Count - MaxErrorsKept;
@@ -320,7 +321,11 @@ public static class CohortCsv
     /// <inheritdoc cref="Summarize(string)"/>
     /// <param name="path">The file path.</param>
     /// <param name="options">Reading options (declared covariates are checked, not summarised).</param>
-    public static CohortSummary Summarize(string path, CohortCsvOptions options)
+    public static CohortSummary Summarize(string path, CohortCsvOptions options) => Summarize(path, options, 8 << 20);
+
+    /// <summary>As <see cref="Summarize(string, CohortCsvOptions)"/>, splitting the file into parts of at least
+    /// <paramref name="minimumPartBytes"/> for the cores (tests force small parts).</summary>
+    internal static CohortSummary Summarize(string path, CohortCsvOptions options, long minimumPartBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
@@ -332,6 +337,11 @@ public static class CohortCsv
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Cohort file '{path}' does not exist.", path);
+        }
+
+        if (TrySummarizeInParallel(path, options, minimumPartBytes) is { } fast)
+        {
+            return fast;
         }
 
         var builder = new CohortSummary.Builder();
@@ -371,6 +381,190 @@ public static class CohortCsv
         return builder.Build(ignored, adjustments, adjustments.Count + errors.DroppedAdjustments);
     }
 
+    /// <summary>The file split at line ends into one part per core, each part read by the same scan (with the header in
+    /// front); used only when every part is clean: any error, repeated id hash or adjustment sends the caller to the
+    /// sequential scan, whose errors and line numbers are the row-level reader's. Null when not applicable.</summary>
+    internal static CohortSummary? TrySummarizeInParallel(string path, CohortCsvOptions options, long minimumPart)
+    {
+        long length = new FileInfo(path).Length;
+        int parts = (int)Math.Min(Math.Max(Environment.ProcessorCount, minimumPart < 1024 ? 4 : 1), length / Math.Max(1, minimumPart));
+        if (parts < 2)
+        {
+            return null;
+        }
+
+        byte[] header;
+        var starts = new long[parts + 1];
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess))
+        {
+            long headerEnd = NextLineStart(file, 0);
+            if (headerEnd <= 0 || headerEnd >= length)
+            {
+                return null;
+            }
+
+            header = new byte[headerEnd];
+            file.Position = 0;
+            file.ReadExactly(header);
+            starts[0] = 0;
+            starts[parts] = length;
+            for (int k = 1; k < parts; k++)
+            {
+                starts[k] = Math.Max(starts[k - 1], NextLineStart(file, Math.Max(headerEnd, length * k / parts)));
+                if (starts[k] < 0)
+                {
+                    starts[k] = length;
+                }
+            }
+        }
+
+        var results = new (CohortSummary.Builder Builder, IdHashes Ids, ErrorLog Errors, IReadOnlyList<string> Ignored, int Adjusted)[parts];
+        try
+        {
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, k =>
+            {
+                var builder = new CohortSummary.Builder();
+                var ids = new IdHashes();
+                var adjustments = new List<CohortAdjustment>();
+                using var stream = new PartStream(path, k == 0 ? [] : header, starts[k], starts[k + 1]);
+                using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+                using var csv = CsvReader.Create(text, Strict, leaveOpen: true);
+                var (errors, ignored, _) = Scan(csv, options, adjustments, cap: true, (record, _, _) =>
+                {
+                    ids.Add(record.PatientId);
+                    builder.Add(record);
+                });
+                results[k] = (builder, ids, errors, ignored, adjustments.Count);
+            });
+        }
+        catch (AggregateException)
+        {
+            return null;
+        }
+
+        if (results.Any(r => r.Errors.Total > 0 || r.Errors.HeaderFailed || r.Adjusted > 0))
+        {
+            return null;   // the sequential scan reports errors and adjustments with their exact line numbers
+        }
+
+        var all = results[0].Ids;
+        for (int k = 1; k < parts; k++)
+        {
+            all.Absorb(results[k].Ids);
+        }
+
+        if (all.RepeatedHashes().Count > 0)
+        {
+            return null;
+        }
+
+        var merged = results[0].Builder;
+        for (int k = 1; k < parts; k++)
+        {
+            merged.Absorb(results[k].Builder);
+        }
+
+        return merged.Build(results[0].Ignored, [], 0);
+    }
+
+    /// <summary>The offset just after the first line feed at or after <paramref name="from"/>, or -1.</summary>
+    private static long NextLineStart(FileStream file, long from)
+    {
+        var buffer = new byte[1 << 16];
+        file.Position = from;
+        long position = from;
+        int read;
+        while ((read = file.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            int i = Array.IndexOf(buffer, (byte)'\n', 0, read);
+            if (i >= 0)
+            {
+                return position + i + 1;
+            }
+
+            position += read;
+        }
+
+        return -1;
+    }
+
+    /// <summary>A header followed by the bytes [start, end) of a file.</summary>
+    private sealed class PartStream : Stream
+    {
+        private readonly FileStream file;
+        private readonly byte[] header;
+        private readonly long start, end;
+        private int headerRead;
+        private long position;
+        private bool positioned;
+
+        public PartStream(string path, byte[] header, long start, long end)
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            this.header = header;
+            this.start = start;
+            this.end = end;
+            position = start;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (headerRead < header.Length)
+            {
+                int n = Math.Min(count, header.Length - headerRead);
+                Array.Copy(header, headerRead, buffer, offset, n);
+                headerRead += n;
+                return n;
+            }
+
+            if (!positioned)
+            {
+                file.Position = start;
+                positioned = true;
+            }
+
+            int want = (int)Math.Min(count, end - position);
+            if (want <= 0)
+            {
+                return 0;
+            }
+
+            int got = file.Read(buffer, offset, want);
+            position += got;
+            return got;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                file.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
     /// <summary>64-bit FNV-1a hashes of the patient ids in 256 buckets of 4,096-entry chunks (8 bytes a patient, no
     /// doubling copies); repeated hashes are found bucket by bucket.</summary>
     private sealed class IdHashes
@@ -402,6 +596,50 @@ public static class CohortCsv
             }
 
             chunks[^1][fill[b]++] = h;
+        }
+
+        public void Absorb(IdHashes other)
+        {
+            for (int b = 0; b < 256; b++)
+            {
+                if (other.buckets[b].Count == 0)
+                {
+                    continue;
+                }
+
+                // keep this bucket's partly filled last chunk last: move the other's full chunks in front of it
+                var mine = buckets[b];
+                var theirs = other.buckets[b];
+                if (mine.Count == 0)
+                {
+                    mine.AddRange(theirs);
+                    fill[b] = other.fill[b];
+                }
+                else
+                {
+                    var last = mine[^1];
+                    int lastFill = fill[b];
+                    mine.RemoveAt(mine.Count - 1);
+                    mine.AddRange(theirs.Take(theirs.Count - 1));
+                    var theirLast = theirs[^1];
+                    int theirFill = other.fill[b];
+                    // two partly filled chunks: append the shorter into a fresh chunk pair
+                    mine.Add(last);
+                    fill[b] = lastFill;
+                    for (int i = 0; i < theirFill; i++)
+                    {
+                        if (fill[b] == Chunk)
+                        {
+                            mine.Add(new long[Chunk]);
+                            fill[b] = 0;
+                        }
+
+                        mine[^1][fill[b]++] = theirLast[i];
+                    }
+                }
+
+                theirs.Clear();
+            }
         }
 
         public HashSet<long> RepeatedHashes()
@@ -562,11 +800,10 @@ public static class CohortCsv
         return columns;
     }
 
-    private static CohortRecord? Convert(string?[] fields, Dictionary<string, int> columns, string[] covariates, int line,
+    private static CohortRecord? Convert(string?[] fields, string[] names, string[] covariates, int line,
         ErrorLog errors, CohortCsvOptions options, List<CohortAdjustment> adjustments)
     {
         long before = errors.Total;
-        var names = columns.Keys.ToArray();
         string? Get(string name)
         {
             int slot = Array.IndexOf(names, name);
@@ -622,11 +859,12 @@ public static class CohortCsv
             return null;
         }
 
-        var covariateValues = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? covariateValues = null;
         foreach (var c in covariates)
         {
             if (Get(c) is { } v)
             {
+                covariateValues ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 covariateValues[c] = v;
             }
         }
@@ -644,8 +882,14 @@ public static class CohortCsv
         {
             BirthDate = birth,
             Sex = sex,
-            Covariates = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(covariateValues),
         };
+        if (covariates.Length > 0)
+        {
+            record = record with
+            {
+                Covariates = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(covariateValues ?? new Dictionary<string, string>(StringComparer.Ordinal)),
+            };
+        }
         foreach (var (column, value, message) in Cohort.Problems(record))
         {
             errors.Add(line, column, value, message);

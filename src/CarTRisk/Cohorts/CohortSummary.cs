@@ -232,6 +232,17 @@ public sealed class CohortSummary
             counts[key] = checked(counts.GetValueOrDefault(key) + count);
         }
 
+        public void Absorb(Builder other)
+        {
+            foreach (var (key, value) in other.counts)
+            {
+                counts[key] = checked(counts.GetValueOrDefault(key) + value);
+            }
+
+            sawNull |= other.sawNull;
+            sawLiteralMissing |= other.sawLiteralMissing;
+        }
+
         public CohortSummary Build(IReadOnlyList<string> ignored, IReadOnlyList<CohortAdjustment> adjustments, long adjustmentCount)
         {
             var rows = counts.Select(kv => new CohortCount(kv.Key.Product, kv.Key.Days, kv.Key.Cause, kv.Key.Transgene, kv.Value))

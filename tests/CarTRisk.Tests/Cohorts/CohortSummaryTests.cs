@@ -166,3 +166,60 @@ public sealed class CohortSummaryTests
         Assert.Throws<ArgumentException>(() => s.ToEventTable(21));
     }
 }
+
+/// <summary>The parallel split of the streaming reader, forced onto small files: the same counts as the row-level
+/// reader, and on any problem the same errors (the sequential fallback).</summary>
+public sealed class CohortSummaryParallelTests
+{
+    private const string Header = "patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene";
+
+    public static TheoryData<string, bool> Files()
+    {
+        var rows = Enumerable.Range(0, 300).Select(i => $"P{i},{(i % 4 == 0 ? "" : "p" + (i % 3))},2020-01-{1 + (i % 28):00},2021-0{1 + (i % 9)}-15,{(i % 11 == 0 ? "2020-12-01" : "")},{(i % 11 == 0 ? "T" : "")},{(i % 7 == 0 && i % 11 != 0 ? "2021-01-01" : "")},{(i % 22 == 0 ? "positive" : "")}").ToList();
+        string good = Header + "\n" + string.Join("\n", rows) + "\n";
+        return new TheoryData<string, bool>
+        {
+            { good, true },
+            { "\uFEFF" + good.Replace("\n", "\r\n", StringComparison.Ordinal), true },
+            { good.TrimEnd('\n'), true },
+            { good + "P5,p1,2020-01-01,2020-06-01,,,,\n", false },                 // a repeat across parts
+            { good.Replace("P150,", "P150 ,", StringComparison.Ordinal), false },  // white space in one part
+            { good + "Z,p1,2020-01-01,2020-06-01,\"x\ny\",,,\n", false },          // a line break inside quotes
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ForcedParts_AgreeWithTheRowLevelReader(string text, bool valid)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "cartrisk-parts-" + Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+        try
+        {
+            if (valid)
+            {
+                var expected = CohortSummary.From(CohortCsv.Read(path)).Counts.ToArray();
+                Assert.Equal(expected, CohortCsv.TrySummarizeInParallel(path, CohortCsvOptions.Default, 64)!.Counts.ToArray());   // the split path itself
+                foreach (long part in new long[] { 64, 200, 1000, 1 << 20 })
+                {
+                    Assert.Equal(expected, CohortCsv.Summarize(path, CohortCsvOptions.Default, part).Counts.ToArray());
+                }
+            }
+            else
+            {
+                var rows = Assert.ThrowsAny<Exception>(() => CohortCsv.Read(path));
+                Assert.Null(CohortCsv.TrySummarizeInParallel(path, CohortCsvOptions.Default, 64));   // falls back
+                foreach (long part in new long[] { 64, 200, 1000 })
+                {
+                    var streamed = Assert.ThrowsAny<Exception>(() => CohortCsv.Summarize(path, CohortCsvOptions.Default, part));
+                    Assert.Equal(rows.Message, streamed.Message);
+                    Assert.Equal(((CohortFormatException)rows).Errors, ((CohortFormatException)streamed).Errors);
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
