@@ -1,42 +1,34 @@
-// 07 · Scale-out hand-off: a cohort too large for one machine is reduced by a GROUP BY where it lives (Spark,
-// DuckDB, a claims warehouse) and finished here. The aggregated table gives exactly the row-level results.
-//
-//   -- on each shard (DuckDB / Spark SQL); days = first of malignancy, death, last follow-up minus infusion
-//   SELECT days, cause, COUNT(*) AS n
-//   FROM (SELECT date_diff('day', infusion_date, least(coalesce(malignancy_date, DATE '9999-12-31'),
-//                                                      coalesce(death_date, DATE '9999-12-31'), last_followup_date)) AS days,
-//                CASE WHEN malignancy_date IS NOT NULL THEN 1 WHEN death_date IS NOT NULL THEN 2 ELSE 0 END AS cause
-//         FROM cohort)
-//   GROUP BY days, cause;
-#:project ../src/CarTRisk/CarTRisk.csproj
+// 07 · Scale: a cohort of 10^7 patients (about 480 MB of CSV), reduced to its sufficient statistics twice: by the
+// embedded DuckDB engine (CarTRisk.DuckDb: the rule checks and GROUP BY shipped as SQL, also for Spark or a warehouse)
+// and by CarTRisk's own streaming reader (every row rule, bounded memory); the safety report is finished from the counts.
+//   dotnet run samples/07-scale-out.cs            (10^7 rows; give a smaller number as the first argument to try it)
+#:project ../src/CarTRisk.DuckDb/CarTRisk.DuckDb.csproj
+using System.Diagnostics;
 using CarTRisk;
+using CarTRisk.DuckDb;
 
-// Cell 1: stand-in for two shards: the example cohort split in halves and aggregated as the query above would.
-var dir = AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples";
-var cohort = CohortCsv.Read(Path.Combine(dir, "data", "example-cohort.csv"));
-int half = cohort.Count / 2;
-EventTable Shard(int from, int to)
+// Cell 1: a synthetic file of 10^7 patients (generated once into the temp folder).
+long rows = args.Length > 0 ? long.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
+string path = Path.Combine(Path.GetTempPath(), $"cartrisk-synthetic-{rows}.csv");
+var clock = Stopwatch.StartNew();
+if (!File.Exists(path))
 {
-    var rows = Enumerable.Range(from, to - from).GroupBy(i => (cohort.Durations[i], cohort.Causes[i])).ToArray();
-    Console.WriteLine($"shard {from}-{to - 1}: {to - from} patients reduced to {rows.Length} (days, cause, n) rows");
-    return EventTable.FromCounts(rows.Select(g => g.Key.Item1).ToArray(), rows.Select(g => g.Key.Item2).ToArray(),
-                                 rows.Select(g => (double)g.Count()).ToArray());
+    SyntheticCohort.Write(path, rows, seed: 2026);
 }
+Console.WriteLine($"{rows:N0} patients in {path} ({new FileInfo(path).Length / 1e6:0} MB, ready in {clock.Elapsed.TotalSeconds:0.0} s)");
 
-// Cell 2: merge the shard tables and finish the analysis here.
-var table = EventTable.Merge(Shard(0, half), Shard(half, cohort.Count));
-var fromTable = CumulativeIncidence.Estimate(table, eventOfInterest: 1).At(1095);
-var fromRows = CumulativeIncidence.Estimate(cohort.Durations.AsSpan(), cohort.Causes.AsSpan(), 1).At(1095);
-Console.WriteLine($"3-year Aalen-Johansen risk from merged counts: {fromTable.Estimate:P4} (variance {fromTable.Variance:E6})");
-Console.WriteLine($"3-year Aalen-Johansen risk from patient rows:  {fromRows.Estimate:P4} (variance {fromRows.Variance:E6})");
-Console.WriteLine($"Identical: {fromTable.Estimate == fromRows.Estimate && fromTable.Variance == fromRows.Variance}");
+// Cell 2: the real engine: DuckDB checks the rules and runs the GROUP BY (the SQL is DuckDbCohort.SummarySql).
+clock.Restart();
+var byEngine = DuckDbCohort.Summarize(path);
+Console.WriteLine($"DuckDB: {byEngine.Counts.Length:N0} (product, days, cause, transgene) rows in {clock.Elapsed.TotalSeconds:0.0} s");
 
-// Cell 3: bootstrap interval for the difference of 3-year risks between two products, on their tables.
-EventTable Product(string name)
-{
-    var g = cohort.ByProduct().Single(p => p.Key == name).Value;
-    return EventTable.FromRecords(g.Durations.AsSpan(), g.Causes.AsSpan());
-}
-static double Risk3y(EventTable t) => CumulativeIncidence.Estimate(t, 1).At(1095).Estimate;
-var diff = Bootstrap.Difference(Product("ide-cel"), Product("axi-cel"), Risk3y, replicates: 2000, seed: 2026);
-Console.WriteLine($"ide-cel minus axi-cel, 3-year risk: {diff.Estimate:P2} (95% bootstrap CI {diff.Interval.Lower:P2} to {diff.Interval.Upper:P2}; {diff.Failed} of 2000 resamples had no case)");
+// Cell 3: CarTRisk's streaming reader: the row-level reader's rules and messages, no record kept per patient.
+clock.Restart();
+var streamed = CohortCsv.Summarize(path);
+Console.WriteLine($"CarTRisk streaming: {streamed.Patients:N0} patients in {clock.Elapsed.TotalSeconds:0.0} s");
+
+// Cell 4: the report from the counts, and the proof that both reductions agree.
+var report = SafetySummary.Compute(byEngine);
+Console.WriteLine(report.ToText());
+Console.WriteLine($"Identical: {byEngine.Counts.SequenceEqual(streamed.Counts)
+    && report.ToText(DisclosurePolicy.None) == SafetySummary.Compute(streamed).ToText(DisclosurePolicy.None)}");
