@@ -153,17 +153,7 @@ public static class CohortCsv
     /// <param name="options">Reading options.</param>
     public static Cohort Read(string path, CohortCsvOptions options)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(options);
-        if (Directory.Exists(path))
-        {
-            throw new IOException($"Cohort file '{path}' is a directory, not a CSV file.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Cohort file '{path}' does not exist.", path);
-        }
+        RequireFile(path, options);
 
         using var reader = CsvReader.FromFile(path, Strict);
         return Load(reader, Path.GetFileName(path), options);
@@ -323,9 +313,8 @@ public static class CohortCsv
     /// <param name="options">Reading options (declared covariates are checked, not summarised).</param>
     public static CohortSummary Summarize(string path, CohortCsvOptions options) => Summarize(path, options, 8 << 20);
 
-    /// <summary>As <see cref="Summarize(string, CohortCsvOptions)"/>, splitting the file into parts of at least
-    /// <paramref name="minimumPartBytes"/> for the cores (tests force small parts).</summary>
-    internal static CohortSummary Summarize(string path, CohortCsvOptions options, long minimumPartBytes)
+    /// <summary>The checks both file readers make before opening: a path, options, not a directory, an existing file.</summary>
+    private static void RequireFile(string path, CohortCsvOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
@@ -338,6 +327,13 @@ public static class CohortCsv
         {
             throw new FileNotFoundException($"Cohort file '{path}' does not exist.", path);
         }
+    }
+
+    /// <summary>As <see cref="Summarize(string, CohortCsvOptions)"/>, splitting the file into parts of at least
+    /// <paramref name="minimumPartBytes"/> for the cores (tests force small parts).</summary>
+    internal static CohortSummary Summarize(string path, CohortCsvOptions options, long minimumPartBytes)
+    {
+        RequireFile(path, options);
 
         if (TrySummarizeInParallel(path, options, minimumPartBytes) is { } fast)
         {
