@@ -39,7 +39,6 @@ internal static class CurvePlot
 
         var canvas = new Canvas(o);
         double tickH = canvas.Measure("0123456789%", TickPoints).Height;
-        double axisH = canvas.Measure("Ag", AxisPoints).Height;
         double rowH = tickH * 1.45;
 
         // risk table contents
@@ -61,7 +60,6 @@ internal static class CurvePlot
         // horizontal layout
         var yTickLabels = yTicks.Select(v => Breaks.Percent(v, yStep)).ToArray();
         double groupW = blocks.Count == 0 ? 0 : riskRows.Max(r => canvas.Measure(r.Label, TickPoints).Width);
-        double headingW = blocks.Count == 0 ? 0 : blocks.Max(b => canvas.Measure(b.Heading, TickPoints, bold: true).Width);
         double numberW = blocks.Count == 0 ? 0 : blocks.SelectMany(b => b.Cells.SelectMany(c => c)).Max(s => canvas.Measure(s, TickPoints).Width);
         double left = Math.Max(LeftFor(canvas, yTickLabels), blocks.Count == 0 ? 0 : Pad + groupW + 10 + (numberW / 2));
         double lastTickW = canvas.Measure(Breaks.TimeLabel(ticks[^1], o.Scale), TickPoints).Width;
@@ -140,10 +138,7 @@ internal static class CurvePlot
         var occupied = new List<(double L, double T, double R, double B)>();
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Muted, 1.2, LinePattern.Dotted);
-            canvas.Text(HorizonLabel(h), X(h) + 4, top + 2, NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
-            var size = canvas.Measure(HorizonLabel(h), NotePoints);
-            occupied.Add((X(h), top, X(h) + 4 + size.Width, top + 2 + size.Height));
+            occupied.Add(Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2));
         }
 
         // legend and test annotation in the emptiest corners
@@ -535,6 +530,18 @@ internal static class CurvePlot
             AtRisk = Take(s.AtRisk),
             Label = s.Label + (cut == 0 ? $" (not shown: fewer than {policy.Threshold} at risk)" : ""),
         };
+    }
+
+    /// <summary>The horizon marker: a dotted line over the plotting area, labelled ("3 years") at its top right,
+    /// <paramref name="labelDrop"/> below the top; returns the label's box.</summary>
+    internal static (double L, double T, double R, double B) Horizon(Canvas canvas, double days, double x, double top, double bottom,
+        Color line, Color label, double labelDrop)
+    {
+        string text = HorizonLabel(days);
+        canvas.Line(x, top, x, bottom, line, 1.2, LinePattern.Dotted);
+        canvas.Text(text, x + 4, top + labelDrop, NotePoints, label, Alignment.UpperLeft);
+        var size = canvas.Measure(text, NotePoints);
+        return (x, top, x + 4 + size.Width, top + labelDrop + size.Height);
     }
 
     internal static string HorizonLabel(double days) =>

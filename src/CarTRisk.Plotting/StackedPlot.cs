@@ -48,8 +48,7 @@ internal static class StackedPlot
             yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion ({Breaks.Unit(o.Scale)})", o.YLabel ?? "Probability", grid: false);
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Text.WithAlpha(0.6), 1.2, LinePattern.Dotted);
-            canvas.Text(CurvePlot.HorizonLabel(h), X(h) + 4, top + 2, CurvePlot.NotePoints, HouseStyle.Text, Alignment.UpperLeft);
+            CurvePlot.Horizon(canvas, h, X(h), top, bottom, HouseStyle.Text.WithAlpha(0.6), HouseStyle.Text, 2);
         }
 
         double itemH = canvas.Measure("Ag", CurvePlot.TickPoints).Height * 1.5;
@@ -157,8 +156,7 @@ internal static class HistogramPlot
 
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            canvas.Line(X(h), top, X(h), bottom, HouseStyle.Muted, 1.2, LinePattern.Dotted);
-            canvas.Text(CurvePlot.HorizonLabel(h), X(h) + 4, top + 18, CurvePlot.NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
+            CurvePlot.Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 18);   // below the median label
         }
 
         return canvas.Finish();

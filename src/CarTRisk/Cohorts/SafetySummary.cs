@@ -486,12 +486,13 @@ public static class SafetySummary
             throw new ArgumentException("cohort has no follow-up time (every duration is 0 days); a rate cannot be computed.", nameof(cohort));
         }
 
-        if (byProduct)
+        var summary = CohortSummary.From(cohort);
+        if (byProduct && summary.MissingClash)
         {
-            _ = cohort.ByProduct();   // the clash of "(missing)" names is reported as before
+            _ = cohort.ByProduct();   // throws GroupBy's error, naming the patient, as the report always has
         }
 
-        return Compute(CohortSummary.From(cohort), horizonDays, level, byProduct);
+        return Compute(summary, horizonDays, level, byProduct);
     }
 
     /// <summary>The one computation behind both entry points: every estimate from the (days, cause, count) table.</summary>
