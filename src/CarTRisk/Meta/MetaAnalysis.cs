@@ -128,6 +128,23 @@ public sealed record MetaAnalysisResult
     /// <summary>The confidence level.</summary>
     public double Level { get; init; } = 0.95;
 
+    /// <summary>True when τ̂² is the verified optimum of its criterion: for ML and REML the global maximum of the
+    /// profile likelihood over τ² ≥ 0 (every local maximum bracketed and compared; τ² = 0 only where the score there is
+    /// ≤ 0), for PM and EB the root of Q_gen(τ²) = k − 1 found to the last bit; always true for the closed forms
+    /// (DL, HE, HS, SJ) and for the GLMM only at a verified maximum.</summary>
+    public bool Converged { get; init; } = true;
+
+    /// <summary>0 for a closed form; 1 for the bracketing search of ML, REML, PM and EB (no Newton iterations); the
+    /// optimiser's iterations for the GLMM.</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>The projected score at the returned τ̂² (ML/REML: |∂ℓ/∂τ²|; PM/EB: |Q_gen − (k − 1)|; 0 at a boundary
+    /// τ² = 0 whose KKT condition holds, and for the closed forms); for the GLMM max |score| over (β, τ) at the returned point.</summary>
+    public double GradientNorm { get; init; }
+
+    /// <summary>Why <see cref="Converged"/> is false, or the boundary reached ("tau2 = 0"); null otherwise.</summary>
+    public string? ConvergenceNote { get; init; }
+
     /// <summary>The forest-plot table: one row per study (estimate with its interval and weight), the pooled estimate,
     /// the prediction interval and the heterogeneity. Meta-analyses pool published aggregates, so the cells are plain
     /// text (no disclosure rule applies to them); percentages are on the back-transformed scale.</summary>
@@ -147,7 +164,8 @@ public sealed record MetaAnalysisResult
         string level = (Level * 100).ToString("0.####", c) + "% CI";
         var table = new ResultTable("Random-effects meta-analysis", "Study", "Estimate", level, "Weight")
         {
-            Note = string.Create(c, $"tau^2 = {Tau2:G4} ({Tau2Interval.Lower:G4} to {Tau2Interval.Upper:G4}); I^2 = {I2:0.0} %; Q = {Q:0.00} on {Studies - 1} df, p = {QPValue:G3}."),
+            Note = string.Create(c, $"tau^2 = {Tau2:G4} ({Tau2Interval.Lower:G4} to {Tau2Interval.Upper:G4}); I^2 = {I2:0.0} %; Q = {Q:0.00} on {Studies - 1} df, p = {QPValue:G3}.")
+                + (Converged ? "" : " WARNING: NOT CONVERGED: " + ConvergenceNote),
         };
         for (int i = 0; i < Studies; i++)
         {

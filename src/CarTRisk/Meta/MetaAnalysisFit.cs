@@ -113,33 +113,10 @@ public static partial class MetaAnalysis
                 }
 
             case Tau2Estimator.MaximumLikelihood:
-                return Root(t =>
-                {
-                    var (mu, _, _) = Weighted(y, v, t);
-                    double s = 0;
-                    for (int i = 0; i < k; i++)
-                    {
-                        double w = 1 / (v[i] + t), d = y[i] - mu;
-                        s += (w * w * d * d) - w;
-                    }
-
-                    return s;
-                }, meanV);
+                return ProfileMaximum(y, v, reml: false);
 
             case Tau2Estimator.Reml:
-                return Root(t =>
-                {
-                    var (mu, sw, _) = Weighted(y, v, t);
-                    double s = 0, sw2 = 0;
-                    for (int i = 0; i < k; i++)
-                    {
-                        double w = 1 / (v[i] + t), d = y[i] - mu;
-                        s += (w * w * d * d) - w;
-                        sw2 += w * w;
-                    }
-
-                    return s + (sw2 / sw);
-                }, meanV);
+                return ProfileMaximum(y, v, reml: true);
 
             case Tau2Estimator.PauleMandel:
             case Tau2Estimator.EmpiricalBayes:
@@ -150,12 +127,137 @@ public static partial class MetaAnalysis
         }
     }
 
+    /// <summary>The ML or REML score of τ² (∂ℓ/∂τ² × 2) with μ profiled out.</summary>
+    private static double Score(double[] y, double[] v, double t, bool reml)
+    {
+        var (mu, sw, _) = Weighted(y, v, t);
+        double s = 0, sw2 = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double w = 1 / (v[i] + t), d = y[i] - mu;
+            s += (w * w * d * d) - w;
+            sw2 += w * w;
+        }
+
+        return reml ? s + (sw2 / sw) : s;
+    }
+
+    /// <summary>The profile log-likelihood of τ² (ML, or REML's restricted one), constants included (= metafor's
+    /// <c>fit$fit.stats["ll", ]</c>).</summary>
+    internal static double ProfileLogLikelihood(double[] y, double[] v, double t, bool reml)
+    {
+        var (mu, sw, _) = Weighted(y, v, t);
+        double l = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double d = y[i] - mu;
+            l -= 0.5 * (Math.Log(2 * Math.PI) + Math.Log(v[i] + t) + (d * d / (v[i] + t)));
+        }
+
+        return reml ? l + (0.5 * Math.Log(2 * Math.PI)) - (0.5 * Math.Log(sw)) : l;
+    }
+
+    /// <summary>The global maximum of the (restricted) profile likelihood over τ² ≥ 0. The score may have several roots
+    /// (the likelihood several modes, e.g. two studies of very different precision): every root on [0, T] (T = range(y)², widened
+    /// tenfold until the score is negative there: for ML no root lies beyond range², where every term w²d² − w is negative) is bracketed on a log grid of 40 points per decade down
+    /// to 1e-14 of the range, refined by bisection to the last bit, and the one of highest likelihood is kept; τ² = 0
+    /// competes when the score there is ≤ 0 (the boundary's KKT condition). metafor's Fisher scoring finds the mode
+    /// nearest its start; this finds the highest.</summary>
+    internal static double ProfileMaximum(double[] y, double[] v, bool reml)
+    {
+        double min = y.Min(), max = y.Max();
+        double top = (max - min) * (max - min);
+        if (!(top > 0))
+        {
+            return 0;   // identical estimates: ℓ decreases in τ²
+        }
+
+        if (!double.IsFinite(top))
+        {
+            top = double.MaxValue / 4;
+        }
+
+        // REML's extra term Σw²/Σw can move its root somewhat past range²: widen until the score is negative
+        while (Score(y, v, top, reml) > 0 && top < 1e300)
+        {
+            top *= 10;
+        }
+
+        double best = 0, bestL = Score(y, v, 0, reml) <= 0 ? ProfileLogLikelihood(y, v, 0, reml) : double.NegativeInfinity;
+        const int perDecade = 40, decades = 14;
+        double prevT = top, prevS = Score(y, v, top, reml);
+        for (int g = 1; g <= perDecade * decades + 1; g++)
+        {
+            double t = g > perDecade * decades ? 0 : top * Math.Pow(10, -(double)g / perDecade);
+            double s = Score(y, v, t, reml);
+            if (s > 0 && prevS <= 0)
+            {
+                // the score falls through 0 between t (positive) and prevT: a local maximum
+                double lo = t, hi = prevT;
+                for (int i = 0; i < 2000; i++)
+                {
+                    double mid = lo + ((hi - lo) / 2);
+                    if (mid <= lo || mid >= hi)
+                    {
+                        break;
+                    }
+
+                    if (Score(y, v, mid, reml) > 0)
+                    {
+                        lo = mid;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+
+                double root = Math.Abs(Score(y, v, lo, reml)) <= Math.Abs(Score(y, v, hi, reml)) ? lo : hi;
+                double l = ProfileLogLikelihood(y, v, root, reml);
+                if (l > bestL)
+                {
+                    best = root;
+                    bestL = l;
+                }
+            }
+
+            prevT = t;
+            prevS = s;
+        }
+
+        return best;
+    }
+
     private static MetaAnalysisResult Fit(double[] y, double[] v, MetaAnalysisOptions options, Func<double, double> backPooled,
         Func<double, int, double> backStudy)
     {
         int k = y.Length;
         Guard.Level(options.Level, "options.Level");
         double tau2 = Tau2(y, v, options.Method);
+        bool iterative = options.Method is Tau2Estimator.MaximumLikelihood or Tau2Estimator.Reml or Tau2Estimator.PauleMandel or Tau2Estimator.EmpiricalBayes;
+        double gradient = 0;
+        bool converged = true;
+        string? note = null;
+        if (iterative)
+        {
+            if (!double.IsFinite(tau2))
+            {
+                converged = false;
+                note = "tau2 is unbounded (Q_gen stays above k - 1)";
+            }
+            else
+            {
+                double score = options.Method switch
+                {
+                    Tau2Estimator.MaximumLikelihood => Score(y, v, tau2, reml: false) / 2,
+                    Tau2Estimator.Reml => Score(y, v, tau2, reml: true) / 2,
+                    _ => Weighted(y, v, tau2).Qgen - (k - 1),
+                };
+                gradient = tau2 > 0 ? Math.Abs(score) : Math.Max(0, score);
+                note = tau2 == 0 ? "tau2 = 0" : null;
+            }
+        }
+
         var (mu, sw, _) = Weighted(y, v, tau2);
         double se = Math.Sqrt(1 / sw);
         double alpha = 1 - options.Level;
@@ -210,6 +312,10 @@ public static partial class MetaAnalysis
             StudyEffect = [.. y],
             StudyVariance = [.. v],
             Level = options.Level,
+            Converged = converged,
+            Iterations = iterative ? 1 : 0,
+            GradientNorm = gradient,
+            ConvergenceNote = note,
         };
     }
 

@@ -67,6 +67,19 @@ public sealed record ParametricFit
     /// <summary>The confidence level of <see cref="Quantile"/>.</summary>
     public double Level { get; init; }
 
+    /// <summary>True only at a verified maximum: the score is zero to rounding (Newton decrement UᵀI⁻¹U ≤ 1e-12) and
+    /// the Hessian is negative definite. The exponential's closed form is always converged.</summary>
+    public bool Converged { get; init; }
+
+    /// <summary>Newton iterations (0 for the exponential's closed form).</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>max |score| at the returned point, in (μ, log σ).</summary>
+    public double GradientNorm { get; init; }
+
+    /// <summary>Why <see cref="Converged"/> is false; null when it is true.</summary>
+    public string? ConvergenceNote { get; init; }
+
     private double Scale => Math.Exp(LogScale);
 
     /// <summary>The time by which a fraction <paramref name="probability"/> has had the event, with a log-scale Wald
@@ -115,7 +128,7 @@ public sealed record ParametricFit
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Family}: intercept {Intercept:G6}, log scale {LogScale:G6}, log-likelihood {LogLikelihood:G8}, AIC {Aic:G8}");
+        $"{Family}: intercept {Intercept:G6}, log scale {LogScale:G6}, log-likelihood {LogLikelihood:G8}, AIC {Aic:G8}{(Converged ? "" : "\nWARNING: NOT CONVERGED: " + ConvergenceNote)}");
 }
 
 /// <summary>The Weibull shape parameter (WSP) test of pharmacovigilance (Cornelius et al., Drug Saf 2012;35:599).</summary>
@@ -287,58 +300,108 @@ internal static class OnsetLikelihood
     {
         int d = e.Count(v => v);
         double sumT = t.Sum();
+
+        // The exponential MLE (closed form: λ̂ = d / Σt, μ̂ = log(Σt/d), var(μ̂) = 1/d) is both the exponential fit and
+        // the start of the two-parameter fits (σ = 1), as survreg starts from a simpler fit.
+        double mu = Math.Log(sumT / d), tau = 0;
         if (family == OnsetFamily.Exponential)
         {
-            // closed form: λ̂ = d / Σt, μ̂ = log(Σt/d), var(μ̂) = 1/d, ℓ = d log(d/Σt) − d
-            double mu0 = Math.Log(sumT / d);
-            double ll0 = Evaluate(t, e, family, mu0, 0).L;
+            var (ll0, u0, _) = Evaluate(t, e, family, mu, 0);
             return new ParametricFit
             {
-                Family = family, Intercept = mu0, LogScale = 0, Variance = [1.0 / d], LogLikelihood = ll0, Aic = (-2 * ll0) + 2,
-                Observations = t.Length, Events = d, Level = level,
+                Family = family, Intercept = mu, LogScale = 0, Variance = [1.0 / d], LogLikelihood = ll0, Aic = (-2 * ll0) + 2,
+                Observations = t.Length, Events = d, Level = level, Converged = true, Iterations = 0, GradientNorm = Math.Abs(u0[0]),
             };
         }
 
-        // start: mean and sd of log event times (a moment fit), then Newton-Raphson with step halving on (μ, log σ).
-        var logs = t.Where((_, i) => e[i]).Select(v => Math.Log(v)).ToArray();
-        double mean = logs.Average();
-        double sd = Math.Sqrt(logs.Select(v => (v - mean) * (v - mean)).Sum() / Math.Max(1, logs.Length - 1));
-        double mu = mean + (d < t.Length ? sd : 0), tau = Math.Log(Math.Max(sd, 0.1));
+        // Damped Newton (Levenberg-Marquardt) on (μ, log σ): the log-likelihood of these three log-concave families is
+        // concave in (μ/σ, 1/σ) (Burridge 1981), so its only stationary point is the maximum, and an ascent method that
+        // only accepts increases and damps the Hessian where it is not negative definite reaches it from any start.
+        // Every step is capped at length 1 (a factor e on σ), and no accepted point is below one visited before.
         var (l, u, h) = Evaluate(t, e, family, mu, tau);
-        for (int iter = 0; iter < 200; iter++)
+        double lambda = 0;
+        int iter;
+        bool converged = false;
+        string? note = null;
+        const int maxIterations = 500;
+        for (iter = 1; iter <= maxIterations; iter++)
         {
-            // Newton step: −H⁻¹U (H negative definite near the maximum); fall back to gradient ascent otherwise.
-            double det = (h[0] * h[3]) - (h[1] * h[2]);
-            double s0, s1;
-            if (h[0] < 0 && det > 0)
+            double dec = NewtonDecrement(u, h);
+            if (dec <= 1e-24 * Math.Max(1, Math.Abs(l)))
             {
-                s0 = -((h[3] * u[0]) - (h[1] * u[1])) / det;
-                s1 = -((h[0] * u[1]) - (h[2] * u[0])) / det;
-            }
-            else
-            {
-                s0 = u[0] * 0.1;
-                s1 = u[1] * 0.1;
-            }
-
-            double size = Math.Max(Math.Abs(s0), Math.Abs(s1));
-            int halvings = 0;
-            var next = Evaluate(t, e, family, mu + s0, tau + s1);
-            while ((!double.IsFinite(next.L) || next.L < l - (1e-12 * Math.Abs(l))) && halvings < 60)
-            {
-                s0 /= 2;
-                s1 /= 2;
-                next = Evaluate(t, e, family, mu + s0, tau + s1);
-                halvings++;
-            }
-
-            mu += s0;
-            tau += s1;
-            (l, u, h) = next;
-            if (size < 1e-12 || (halvings == 60))
-            {
+                converged = true;
                 break;
             }
+
+            bool accepted = false;
+            for (int tries = 0; tries < 80 && !accepted; tries++)
+            {
+                // (−H + λI) s = U
+                double a = -h[0] + lambda, b = -h[1], c = -h[3] + lambda;
+                double det = (a * c) - (b * b);
+                if (!(a > 0 && det > 0))
+                {
+                    lambda = Math.Max(2 * lambda, Math.Max(1e-8, Math.Abs(h[0]) + Math.Abs(h[3]) + 2 * Math.Abs(b)));
+                    continue;
+                }
+
+                double s0 = ((c * u[0]) - (b * u[1])) / det;
+                double s1 = ((a * u[1]) - (b * u[0])) / det;
+                double len = Math.Sqrt((s0 * s0) + (s1 * s1));
+                if (len > 1)
+                {
+                    s0 /= len;
+                    s1 /= len;
+                }
+
+                var next = Evaluate(t, e, family, mu + s0, tau + s1);
+                if (double.IsFinite(next.L) && next.L >= l && (next.L > l || NewtonDecrement(next.U, next.H) < dec))
+                {
+                    mu += s0;
+                    tau += s1;
+                    (l, u, h) = next;
+                    lambda /= 10;
+                    if (lambda < 1e-12)
+                    {
+                        lambda = 0;
+                    }
+
+                    accepted = true;
+                }
+                else
+                {
+                    lambda = Math.Max(10 * lambda, 1e-6 * (1 + Math.Abs(h[0]) + Math.Abs(h[3])));
+                }
+            }
+
+            if (!accepted)
+            {
+                // no step increases ℓ: the point is the maximum to rounding if the score is negligible there
+                converged = Concave(h) && NewtonDecrement(u, h) <= 1e-12;
+                if (!converged)
+                {
+                    note = "no step increases the log-likelihood, but the score is not zero";
+                }
+
+                break;
+            }
+
+            if (tau < -30)
+            {
+                note = "the scale runs to 0 (log sigma below -30): the likelihood has no finite maximum";
+                break;
+            }
+        }
+
+        if (converged && !Concave(h))
+        {
+            converged = false;
+            note = "the Hessian at the returned point is not negative definite";
+        }
+
+        if (!converged && note is null)
+        {
+            note = $"no convergence in {maxIterations} iterations";
         }
 
         // vcov = (−H)⁻¹ in (μ, log σ)
@@ -347,7 +410,23 @@ internal static class OnsetLikelihood
         return new ParametricFit
         {
             Family = family, Intercept = mu, LogScale = tau, Variance = [.. v], LogLikelihood = l, Aic = (-2 * l) + 4,
-            Observations = t.Length, Events = d, Level = level,
+            Observations = t.Length, Events = d, Level = level, Converged = converged, Iterations = Math.Min(iter, maxIterations),
+            GradientNorm = Math.Max(Math.Abs(u[0]), Math.Abs(u[1])), ConvergenceNote = converged ? null : note,
         };
+    }
+
+    private static bool Concave(double[] h) => h[0] < 0 && ((h[0] * h[3]) - (h[1] * h[1])) > 0;
+
+    /// <summary>Uᵀ(−H)⁻¹U where −H is positive definite (the squared distance to the maximum in standard errors); else
+    /// UᵀU, a positive number that vanishes only with the score.</summary>
+    private static double NewtonDecrement(double[] u, double[] h)
+    {
+        if (!Concave(h))
+        {
+            return double.PositiveInfinity;
+        }
+
+        double a = -h[0], b = -h[1], c = -h[3], det = (a * c) - (b * b);
+        return ((c * u[0] * u[0]) - (2 * b * u[0] * u[1]) + (a * u[1] * u[1])) / det;
     }
 }
