@@ -142,8 +142,8 @@ public static partial class MetaAnalysis
         return reml ? s + (sw2 / sw) : s;
     }
 
-    /// <summary>The profile log-likelihood of τ² (ML, or REML's restricted one), constants included (= metafor's
-    /// <c>fit$fit.stats["ll", ]</c>).</summary>
+    /// <summary>The profile log-likelihood of τ² (ML, or REML's restricted one with metafor's ½log|XᵀX| = ½log k),
+    /// constants included (= metafor's <c>fit$fit.stats["ll", ]</c>).</summary>
     internal static double ProfileLogLikelihood(double[] y, double[] v, double t, bool reml)
     {
         var (mu, sw, _) = Weighted(y, v, t);
@@ -154,7 +154,7 @@ public static partial class MetaAnalysis
             l -= 0.5 * (Math.Log(2 * Math.PI) + Math.Log(v[i] + t) + (d * d / (v[i] + t)));
         }
 
-        return reml ? l + (0.5 * Math.Log(2 * Math.PI)) - (0.5 * Math.Log(sw)) : l;
+        return reml ? l + (0.5 * Math.Log(2 * Math.PI)) + (0.5 * Math.Log(y.Length)) - (0.5 * Math.Log(sw)) : l;
     }
 
     /// <summary>The global maximum of the (restricted) profile likelihood over τ² ≥ 0. The score may have several roots

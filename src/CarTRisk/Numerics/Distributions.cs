@@ -286,6 +286,12 @@ internal static class Distributions
         }
 
         double prefactor = PoissonPrefactor(a, x);
+        if (prefactor == 0 || double.IsNaN(prefactor))
+        {
+            // x^a e^-x / Γ(a) underflows: far in a tail (x ≫ a: Q below the smallest double; x ≪ a: P so)
+            return (x >= a) == upper ? 0 : 1;
+        }
+
         if (x < a + 1)
         {
             // P(a, x) = x^a e^-x / Γ(a+1) · Σ_k x^k / ((a+1)···(a+k))
@@ -328,7 +334,7 @@ internal static class Distributions
             d = 1 / d;
             double del = d * c;
             h *= del;
-            if (Math.Abs(del - 1) < Epsilon)
+            if (Math.Abs(del - 1) <= Epsilon * 4)
             {
                 double q = a * prefactor * h;
                 return upper ? q : 1 - q;

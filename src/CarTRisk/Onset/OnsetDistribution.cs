@@ -67,7 +67,7 @@ public sealed record ParametricFit
     /// <summary>The confidence level of <see cref="Quantile"/>.</summary>
     public double Level { get; init; }
 
-    /// <summary>True only at a verified maximum: the score is zero to rounding (Newton decrement UᵀI⁻¹U ≤ 1e-12) and
+    /// <summary>True only at a verified maximum: the score is zero to rounding (Newton decrement UᵀI⁻¹U ≤ 1e-24·max(1, |ℓ|), or ≤ 1e-16 where rounding stops progress: within 1e-8 standard errors) and
     /// the Hessian is negative definite. The exponential's closed form is always converged.</summary>
     public bool Converged { get; init; }
 
@@ -276,16 +276,18 @@ internal static class OnsetLikelihood
         }
     }
 
-    private static (double L, double[] U, double[] H) Evaluate(double[] t, bool[] e, OnsetFamily family, double mu, double tau)
+    private static (double L, double[] U, double[] H, double LAbs) Evaluate(double[] t, bool[] e, OnsetFamily family, double mu, double tau)
     {
         double sigma = Math.Exp(tau);
-        double l = 0, u0 = 0, u1 = 0, h00 = 0, h01 = 0, h11 = 0;
+        double l = 0, u0 = 0, u1 = 0, h00 = 0, h01 = 0, h11 = 0, lAbs = 0;
         for (int i = 0; i < t.Length; i++)
         {
             double lt = Math.Log(t[i]);
             double z = (lt - mu) / sigma;
             var (v, q, q1) = Term(family, z, e[i]);
-            l += v - (e[i] ? tau + lt : 0);
+            double li = v - (e[i] ? tau + lt : 0);
+            l += li;
+            lAbs += Math.Abs(li);
             u0 += -q / sigma;
             u1 += (-q * z) - (e[i] ? 1 : 0);
             h00 += q1 / (sigma * sigma);
@@ -293,7 +295,7 @@ internal static class OnsetLikelihood
             h11 += (q1 * z * z) + (q * z);
         }
 
-        return (l, [u0, u1], [h00, h01, h01, h11]);
+        return (l, [u0, u1], [h00, h01, h01, h11], lAbs);
     }
 
     public static ParametricFit Maximise(double[] t, bool[] e, OnsetFamily family, double level)
@@ -306,7 +308,7 @@ internal static class OnsetLikelihood
         double mu = Math.Log(sumT / d), tau = 0;
         if (family == OnsetFamily.Exponential)
         {
-            var (ll0, u0, _) = Evaluate(t, e, family, mu, 0);
+            var (ll0, u0, _, _) = Evaluate(t, e, family, mu, 0);
             return new ParametricFit
             {
                 Family = family, Intercept = mu, LogScale = 0, Variance = [1.0 / d], LogLikelihood = ll0, Aic = (-2 * ll0) + 2,
@@ -318,7 +320,7 @@ internal static class OnsetLikelihood
         // concave in (μ/σ, 1/σ) (Burridge 1981), so its only stationary point is the maximum, and an ascent method that
         // only accepts increases and damps the Hessian where it is not negative definite reaches it from any start.
         // Every step is capped at length 1 (a factor e on σ), and no accepted point is below one visited before.
-        var (l, u, h) = Evaluate(t, e, family, mu, tau);
+        var (l, u, h, lAbs) = Evaluate(t, e, family, mu, tau);
         double lambda = 0;
         int iter;
         bool converged = false;
@@ -355,11 +357,14 @@ internal static class OnsetLikelihood
                 }
 
                 var next = Evaluate(t, e, family, mu + s0, tau + s1);
-                if (double.IsFinite(next.L) && next.L >= l && (next.L > l || NewtonDecrement(next.U, next.H) < dec))
+                // near the maximum ℓ changes only in its last bits: there a step that keeps ℓ within its rounding error (a
+                // bound from the sum of the terms' magnitudes) and halves
+                // the Newton decrement is progress (the score, not ℓ, locates the maximum to full precision)
+                if (double.IsFinite(next.L) && (next.L > l || (next.L >= l - (1e-15 * (lAbs + next.LAbs)) && NewtonDecrement(next.U, next.H) < 0.5 * dec)))
                 {
                     mu += s0;
                     tau += s1;
-                    (l, u, h) = next;
+                    (l, u, h, lAbs) = next;
                     lambda /= 10;
                     if (lambda < 1e-12)
                     {
@@ -377,7 +382,7 @@ internal static class OnsetLikelihood
             if (!accepted)
             {
                 // no step increases ℓ: the point is the maximum to rounding if the score is negligible there
-                converged = Concave(h) && NewtonDecrement(u, h) <= 1e-12;
+                converged = Concave(h) && NewtonDecrement(u, h) <= 1e-16;
                 if (!converged)
                 {
                     note = "no step increases the log-likelihood, but the score is not zero";

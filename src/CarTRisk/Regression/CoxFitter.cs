@@ -437,6 +437,23 @@ internal static class CoxFitter
         string? message = null;
         int iter = 0;
         List<CoxEventTime>? trace = null;
+
+        // Scale invariance: case weights c·w give the same β̂ with ℓ, U and I multiplied by c, so the tests below measure
+        // steps in standard errors of unit mean weight and changes of ℓ relative to |ℓ(0)| (coxph's test is relative
+        // too): weights of 1e-50 or 1e100 converge where weights of 1 do.
+        double weightScale = 1;
+        if (!d.CountsMode)
+        {
+            double sw = 0;
+            for (int i = 0; i < d.N; i++)
+            {
+                sw += d.Weight[i];
+            }
+
+            weightScale = sw > 0 && double.IsFinite(sw) ? sw / d.N : 1;
+        }
+
+        double llScale = Math.Abs(ll0) > 0 && double.IsFinite(ll0) ? Math.Abs(ll0) : weightScale;
         for (iter = 1; iter <= options.MaxIterations; iter++)
         {
             var step = Numerics.Cholesky.Solve(info, u, p);
@@ -453,7 +470,7 @@ internal static class CoxFitter
             double size = 0;
             for (int j = 0; j < p; j++)
             {
-                size = Math.Max(size, Math.Abs(step[j]) / Math.Sqrt(Math.Max(inv[(j * p) + j], double.Epsilon)));
+                size = Math.Max(size, Math.Abs(step[j]) / Math.Sqrt(Math.Max(inv[(j * p) + j] * weightScale, double.Epsilon)));
             }
 
             var next = beta.Select((b, j) => b + step[j]).ToArray();
@@ -472,7 +489,7 @@ internal static class CoxFitter
             // decrement UᵀI⁻¹U (the squared distance to the maximum in standard errors), which keeps shrinking.
             double decrement = Decrement(u, info, p);
             bool Better(double l, double[] uu, double[] ii) =>
-                double.IsFinite(l) && (l > ll || (Math.Abs(l - ll) <= 1e-11 * Math.Max(1, Math.Abs(ll)) && Decrement(uu, ii, p) < decrement));
+                double.IsFinite(l) && (l > ll || (Math.Abs(l - ll) <= 1e-11 * Math.Max(llScale, Math.Abs(ll)) && Decrement(uu, ii, p) < decrement));
 
             int halvings = 0;
             while (!Better(lln, un, inn) && halvings < 60)
@@ -493,7 +510,7 @@ internal static class CoxFitter
                 break;
             }
 
-            bool flat = Math.Abs(lln - ll) <= 1e-14 * Math.Max(1, Math.Abs(ll));
+            bool flat = Math.Abs(lln - ll) <= 1e-14 * Math.Max(llScale, Math.Abs(ll));
             beta = next;
             (ll, u, info) = (lln, un, inn);
             if (flat && size > 1e-4)
@@ -540,8 +557,9 @@ internal static class CoxFitter
 
         double z = Numerics.Distributions.NormalQuantile((1 + options.Level) / 2);
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(variance[(j * p) + j])).ToArray();
-        var waldSolve = Numerics.Cholesky.Solve(variance, beta, p);
-        double wald = waldSolve is null ? double.NaN : waldSolve.Select((v, j) => v * beta[j]).Sum();
+        // coxph's wald.test: b'V⁻b by the generalized Cholesky (a rank-deficient robust variance gives the test on its span)
+        var waldSolve = Numerics.Cholesky.SolveGeneralized(variance, beta, p);
+        double wald = waldSolve.Select((v, j) => v * beta[j]).Sum();
         double lr = 2 * (ll - ll0);
         bool stratified = d.StrataStart.Length > 2;
         return new CoxModel
@@ -566,6 +584,7 @@ internal static class CoxFitter
             Iterations = iter,
             Converged = converged,
             ConvergenceMessage = converged ? null : message,
+            GradientNorm = u.Length == 0 ? 0 : u.Max(Math.Abs),
             Level = options.Level,
             Ties = options.Ties,
             Stratified = stratified,

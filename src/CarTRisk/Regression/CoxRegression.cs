@@ -123,6 +123,12 @@ public sealed class CoxModel
     /// <summary>Why <see cref="Converged"/> is false; null otherwise.</summary>
     public string? ConvergenceMessage { get; internal init; }
 
+    /// <summary>Why <see cref="Converged"/> is false; null otherwise (the Round 3 name of <see cref="ConvergenceMessage"/>).</summary>
+    public string? ConvergenceNote => ConvergenceMessage;
+
+    /// <summary>max |U(β̂)|, the largest score component at the returned point (coefficients on their own scale).</summary>
+    public double GradientNorm { get; internal init; }
+
     /// <summary>The confidence level of the intervals.</summary>
     public double Level { get; internal init; }
 
@@ -171,7 +177,7 @@ public sealed class CoxModel
         var events = new CountCell(Events);
         var table = new ResultTable("Cox proportional hazards", "Term", "Hazard ratio", level, "p")
         {
-            Note = $"= coxph ({Ties.ToString().ToLowerInvariant()} ties); {Observations} records{(Converged ? "" : "; NOT CONVERGED: " + ConvergenceMessage)}",
+            Note = $"= coxph ({Ties.ToString().ToLowerInvariant()} ties); {Observations} records{(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
         };
         table.AddRow(new TextCell("Events"), events, new TextCell(""), new TextCell(""));
         for (int j = 0; j < Terms.Length; j++)

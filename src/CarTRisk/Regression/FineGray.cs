@@ -85,6 +85,12 @@ public sealed class FineGrayModel
     /// <summary>Why <see cref="Converged"/> is false; null otherwise.</summary>
     public string? ConvergenceMessage { get; internal init; }
 
+    /// <summary>Why <see cref="Converged"/> is false; null otherwise (the Round 3 name of <see cref="ConvergenceMessage"/>).</summary>
+    public string? ConvergenceNote => ConvergenceMessage;
+
+    /// <summary>max |U(β̂)|, the largest pseudo-score component at the returned point.</summary>
+    public double GradientNorm { get; internal init; }
+
     /// <summary>Records, events of interest and competing events.</summary>
     public int Observations { get; internal init; }
 
@@ -144,7 +150,7 @@ public sealed class FineGrayModel
         var events = new CountCell(Events);
         var table = new ResultTable("Fine-Gray subdistribution hazards", "Term", "SHR", (Level * 100).ToString("0.####", c) + "% CI", "p")
         {
-            Note = $"= cmprsk::crr; {Observations} records{(Converged ? "" : "; NOT CONVERGED: " + ConvergenceMessage)}",
+            Note = $"= cmprsk::crr; {Observations} records{(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
         };
         table.AddRow(new TextCell("Events of interest"), events, new TextCell(""), new TextCell(""));
         for (int j = 0; j < Terms.Length; j++)
@@ -470,6 +476,7 @@ internal sealed class FineGrayData
         var beta = new double[p];
         var (ll, u, info, sums) = d.Evaluate(beta);
         double ll0 = ll;
+        double llScale = Math.Abs(ll0) > 0 && double.IsFinite(ll0) ? Math.Abs(ll0) : 1;
         bool converged = false;
         string? message = null;
         int iter;
@@ -496,7 +503,7 @@ internal sealed class FineGrayData
 
             double decrement = Decrement(u, info, p);
             bool Better((double L, double[] U, double[] I, List<EventSums> S) ev) =>
-                double.IsFinite(ev.L) && (ev.L > ll || (Math.Abs(ev.L - ll) <= 1e-11 * Math.Max(1, Math.Abs(ll)) && Decrement(ev.U, ev.I, p) < decrement));
+                double.IsFinite(ev.L) && (ev.L > ll || (Math.Abs(ev.L - ll) <= 1e-11 * Math.Max(llScale, Math.Abs(ll)) && Decrement(ev.U, ev.I, p) < decrement));
             int halvings = 0;
             while (!Better(eval) && halvings < 60)
             {
@@ -516,7 +523,7 @@ internal sealed class FineGrayData
                 break;
             }
 
-            bool flat = Math.Abs(eval.LogLik - ll) <= 1e-14 * Math.Max(1, Math.Abs(ll));
+            bool flat = Math.Abs(eval.LogLik - ll) <= 1e-14 * Math.Max(llScale, Math.Abs(ll));
             beta = next;
             (ll, u, info, sums) = eval;
             if (flat && size > 1e-4)
@@ -568,6 +575,7 @@ internal sealed class FineGrayData
             Iterations = iter,
             Converged = converged,
             ConvergenceMessage = converged ? null : message,
+            GradientNorm = u.Length == 0 ? 0 : u.Max(Math.Abs),
             Observations = d.N,
             Events = d.Events,
             CompetingEvents = d.Competing,

@@ -1,0 +1,196 @@
+using System.Globalization;
+using CarTRisk.Tests.Support;
+using Xunit.Abstractions;
+
+namespace CarTRisk.Tests.Trust;
+
+/// <summary>
+/// Issue 27's differential test of the iterative fits: seeded random data sets made by Golden/Fits/generate.R (small,
+/// CAR-T-shaped with few early events and heavy censoring, heavily tied, wide), R's values at tight control committed
+/// beside it. Where R converged, every field at 1e-8 (log-likelihoods at 1e-10); where R stopped short (iteration cap,
+/// a local mode), CarTRisk's likelihood must be at least R's. Every CarTRisk fit must say Converged, or else R must have
+/// failed there too.
+/// </summary>
+public sealed class FitDifferentialTests(ITestOutputHelper output)
+{
+    private static List<string[]> Rows(string file) =>
+        File.ReadLines(Golden.PathOf("Fits/" + file)).Skip(1).Select(l => l.Split(',').Select(f => f.Trim('"')).ToArray()).ToList();
+
+    private static double Num(string s) => s switch
+    {
+        "NA" => double.NaN,
+        "Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        _ => double.Parse(s, CultureInfo.InvariantCulture),
+    };
+
+    private static double[] Nums(string s) => s.Split(';').Select(Num).ToArray();
+
+    private static bool Close(double expected, double actual, double rel, double abs) =>
+        Math.Abs(expected - actual) <= Math.Max(abs, rel * Math.Abs(expected));
+
+    [Fact]
+    public void OnsetFamilies_EqualSurvreg()
+    {
+        var failures = new List<string>();
+        double[] t = [];
+        bool[] e = [];
+        int compared = 0, rShort = 0;
+        foreach (var r in Rows("onset.csv"))
+        {
+            if (r[2].Length > 0)
+            {
+                t = Nums(r[2]);
+                e = r[3].Split(';').Select(v => v == "1").ToArray();
+            }
+
+            var family = r[1] switch
+            {
+                "weibull" => OnsetFamily.Weibull,
+                "lognormal" => OnsetFamily.LogNormal,
+                "loglogistic" => OnsetFamily.LogLogistic,
+                _ => OnsetFamily.Exponential,
+            };
+            var fit = OnsetDistribution.Fit(t, e, family);
+            double mu = Num(r[4]), ls = Num(r[5]), ll = Num(r[6]);
+            string id = $"set {r[0]} {r[1]}";
+            if (r[7] == "1" && fit.LogLikelihood > ll + (1e-9 * Math.Abs(ll)))
+            {
+                rShort++;   // survreg reported convergence at a lower point (e.g. its scale run towards 0)
+            }
+            else if (r[7] == "1")
+            {
+                compared++;
+                if (!fit.Converged)
+                {
+                    failures.Add($"{id}: not converged ({fit.ConvergenceNote}) where survreg converged");
+                }
+
+                if (!Close(mu, fit.Intercept, 1e-8, 1e-10) || !Close(ls, fit.LogScale, 1e-8, 1e-9) || !Close(ll, fit.LogLikelihood, 1e-10, 1e-10))
+                {
+                    failures.Add($"{id}: R {mu:R}/{ls:R}/{ll:R}, CarTRisk {fit.Intercept:R}/{fit.LogScale:R}/{fit.LogLikelihood:R}");
+                }
+            }
+            else if (!double.IsFinite(ll))
+            {
+                // survreg ran the scale to 0 (an unbounded likelihood): CarTRisk must not call that converged
+                rShort++;
+                if (fit.Converged)
+                {
+                    failures.Add($"{id}: survreg found no maximum (log-likelihood {ll}), CarTRisk says converged");
+                }
+            }
+            else
+            {
+                rShort++;
+                if (fit.LogLikelihood < ll - (1e-10 * Math.Abs(ll)))
+                {
+                    failures.Add($"{id}: R stopped short at {ll:R}, CarTRisk lower at {fit.LogLikelihood:R}");
+                }
+            }
+        }
+
+        output.WriteLine($"{compared} fits compared with survreg, {rShort} where survreg stopped short; {failures.Count} failures");
+        Assert.True(compared > 1000, "the data file lost its rows");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public void MetaAnalysisTau2_AtTheGlobalOptimum()
+    {
+        var failures = new List<string>();
+        int compared = 0, better = 0;
+        foreach (var r in Rows("meta.csv"))
+        {
+            var measure = r[1] switch { "PLO" => MetaMeasure.Logit, "PR" => MetaMeasure.Raw, _ => MetaMeasure.FreemanTukey };
+            var method = r[2] switch
+            {
+                "ML" => Tau2Estimator.MaximumLikelihood,
+                "REML" => Tau2Estimator.Reml,
+                "PM" => Tau2Estimator.PauleMandel,
+                _ => Tau2Estimator.EmpiricalBayes,
+            };
+            int[] xi = r[3].Split(';').Select(int.Parse).ToArray(), ni = r[4].Split(';').Select(int.Parse).ToArray();
+            var fit = MetaAnalysis.Proportions(xi, ni, MetaAnalysisOptions.Default with { Measure = measure, Method = method });
+            double est = Num(r[5]), tau2 = Num(r[6]), ll = Num(r[7]);
+            string id = $"set {r[0]} {r[1]} {r[2]}";
+            if (!fit.Converged)
+            {
+                failures.Add($"{id}: not converged ({fit.ConvergenceNote})");
+            }
+
+            compared++;
+            if (method is Tau2Estimator.MaximumLikelihood or Tau2Estimator.Reml)
+            {
+                double mine = MetaAnalysis.ProfileLogLikelihood([.. fit.StudyEffect], [.. fit.StudyVariance], fit.Tau2, method == Tau2Estimator.Reml);
+                double atR = MetaAnalysis.ProfileLogLikelihood([.. fit.StudyEffect], [.. fit.StudyVariance], tau2, method == Tau2Estimator.Reml);
+                if (!Close(ll, atR, 1e-10, 1e-12))
+                {
+                    failures.Add($"{id}: the profile likelihood at R's tau2 is {atR:R}, R says {ll:R}");
+                }
+
+                if (mine < ll - (1e-12 * Math.Max(1, Math.Abs(ll))))
+                {
+                    failures.Add($"{id}: CarTRisk's log-likelihood {mine:R} below R's {ll:R}");
+                    continue;
+                }
+
+                if (mine > ll + (1e-9 * Math.Max(1, Math.Abs(ll))))
+                {
+                    better++;   // metafor's Fisher scoring stopped at a lower mode
+                    continue;
+                }
+            }
+
+            if (!Close(tau2, fit.Tau2, 1e-8, 1e-12) || !Close(est, fit.Estimate, 1e-8, 1e-12))
+            {
+                failures.Add($"{id}: R tau2 {tau2:R} beta {est:R}, CarTRisk {fit.Tau2:R} {fit.Estimate:R}");
+            }
+        }
+
+        output.WriteLine($"{compared} fits compared with metafor; {better} at a higher mode than metafor's; {failures.Count} failures");
+        Assert.True(compared > 3000, "the data file lost its rows");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public void CoxWithCaseWeightsOfAnyScale_EqualsCoxph()
+    {
+        var failures = new List<string>();
+        int compared = 0;
+        foreach (var r in Rows("cox.csv"))
+        {
+            var t = Nums(r[2]);
+            var e = r[3].Split(';').Select(v => v == "1").ToArray();
+            var x = DesignMatrix.Build(Covariate.Numeric("x1", Nums(r[4])), Covariate.Numeric("x2", Nums(r[5])));
+            var fit = CoxRegression.Fit(t, e, x, new CoxOptions { Weights = Nums(r[6]), Ties = r[1] == "efron" ? TieMethod.Efron : TieMethod.Breslow });
+            double b1 = Num(r[7]), b2 = Num(r[8]), ll = Num(r[9]);
+            string id = $"set {r[0]} {r[1]} (weights ~{Nums(r[6])[0]:G2})";
+            compared++;
+            if (Math.Abs(b1) > 8 || Math.Abs(b2) > 8)
+            {
+                // a monotone likelihood (coxph: "coefficient may be infinite"): CarTRisk must say so
+                if (fit.Converged)
+                {
+                    failures.Add($"{id}: R's coefficient runs off ({b1:G4}, {b2:G4}), CarTRisk says converged at {fit.Coefficients[0]:G4}, {fit.Coefficients[1]:G4}");
+                }
+
+                continue;
+            }
+
+            if (!fit.Converged)
+            {
+                failures.Add($"{id}: not converged ({fit.ConvergenceNote})");
+            }
+
+            if (!Close(b1, fit.Coefficients[0], 1e-8, 1e-10) || !Close(b2, fit.Coefficients[1], 1e-8, 1e-10) || !Close(ll, fit.LogLikelihood, 1e-10, 0))
+            {
+                failures.Add($"{id}: R {b1:R} {b2:R} {ll:R}, CarTRisk {fit.Coefficients[0]:R} {fit.Coefficients[1]:R} {fit.LogLikelihood:R}");
+            }
+        }
+
+        output.WriteLine($"{compared} Cox fits compared with coxph; {failures.Count} failures");
+        Assert.True(compared > 250, "the data file lost its rows");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+}
