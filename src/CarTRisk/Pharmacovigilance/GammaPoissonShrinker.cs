@@ -48,6 +48,23 @@ public sealed record GpsModel
     /// with N* = 1); NaN for a model made by <see cref="From"/>.</summary>
     public double LogLikelihood { get; }
 
+    /// <summary>True when the fit verified its optimum: at every bound of the search box that it holds the gradient points
+    /// out of the box (the KKT conditions), and on the other coordinates the Newton decrement is ≤ 1e-12·max(1, |ℓ|) with
+    /// a negative definite Hessian, or (flat directions, e.g. a component whose weight P sits at its bound) no step
+    /// increases ℓ and the projected gradient is ≤ 1e-8·max(1, |ℓ|). False for a model made by <see cref="From"/>.</summary>
+    public bool Converged { get; init; }
+
+    /// <summary>Newton iterations over all starts.</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>max |projected gradient| of ℓ at the returned point on the fitted scale (log α1, log β1, log α2, log β2,
+    /// logit P): components at a bound whose gradient points outward count 0.</summary>
+    public double GradientNorm { get; init; }
+
+    /// <summary>The bounds reached ("alpha2 at 1e4": a component tending to a point mass) or why not converged; null
+    /// for an interior optimum.</summary>
+    public string? ConvergenceNote { get; init; }
+
     /// <summary>A model from given hyperparameters.</summary>
     /// <param name="alpha1">α1 &gt; 0.</param>
     /// <param name="beta1">β1 &gt; 0.</param>
@@ -73,6 +90,11 @@ public sealed record GpsModel
 
         return new GpsModel(alpha1, beta1, alpha2, beta2, p, double.NaN);
     }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"GPS prior: alpha1 {Alpha1:G6}, beta1 {Beta1:G6}, alpha2 {Alpha2:G6}, beta2 {Beta2:G6}, P {P:G6}; log-likelihood {LogLikelihood:G10}")
+        + (double.IsNaN(LogLikelihood) ? "" : Converged ? (ConvergenceNote is null ? "" : $" ({ConvergenceNote})") : "\nWARNING: NOT CONVERGED: " + ConvergenceNote);
 
     internal static GpsModel Fitted(double[] theta, double logLikelihood) => new(theta[0], theta[1], theta[2], theta[3], theta[4], logLikelihood);
 
@@ -250,6 +272,12 @@ public sealed record PairCounts(ImmutableArray<string> Drug, ImmutableArray<stri
 /// <content>The gamma-Poisson shrinker and the pair counts.</content>
 public static partial class Disproportionality
 {
+    private static readonly double[] RatioQuantiles = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+
+    private static readonly double[] PairWeights = [0.05, 0.5, 0.95];
+
+    private static readonly double[] PointMassScales = [30, 1000];
+
     /// <summary>Fits DuMouchel's gamma-Poisson shrinker by maximum likelihood, = openEBGM's <c>autoHyper(..., squashed =
     /// FALSE)</c> with N* = 1: the mixture of two negative binomials truncated to N ≥ 1, over the pairs with N ≥ 1.
     /// Robust: a quasi-Newton search on (log α1, log β1, log α2, log β2, logit P) from several starts, keeping the best.</summary>
@@ -299,30 +327,145 @@ public static partial class Disproportionality
             [0.2, 0.2, 5, 5, 0.2],
             [0.204, 0.058, 1.415, 1.838, 0.097],   // DuMouchel (1999)
             [2, 4, 0.2, 0.1, 0.5]];
-        double best = double.NegativeInfinity;
-        double[]? bestTheta = null;
-        foreach (var start in starts)
+        // several starts (the mixture likelihood is multimodal), each a bounded Newton ascent; the highest wins, and
+        // it is reported converged only if its own ascent verified the optimum (KKT at any bound it reached)
+        double r = n.Sum() / e.Sum();
+        var all = new List<double[]>(starts);
+        foreach (var extra in new double[][]
         {
+            [0.5, 0.5 / r, 5, 5 / r, 0.5], [0.1, 0.1 / r, 10, 10 / r, 0.1], [2, 2 / r, 0.3, 0.3 / r, 0.7],
+        })
+        {
+            all.Add(extra);
+        }
+
+        // starts at the data's own scales: point masses (α = 1000λ, β = 1000) at quantiles λ of the ratios N/E, in pairs,
+        // beside a log-series component (α → 0) or beside a broad gamma; the likelihood's modes often sit there
+        var ratios = n.Select((v, i) => v / e[i]).Order().ToArray();
+        var qs = RatioQuantiles.Select(q => ratios[(int)Math.Min(ratios.Length - 1, Math.Floor(q * ratios.Length))])
+            .Where(v => v > 0 && double.IsFinite(v)).Distinct().ToArray();
+        for (int i = 0; i < qs.Length; i++)
+        {
+            foreach (double c in PointMassScales)
+            {
+                for (int j = i + 1; j < qs.Length; j++)
+                {
+                    foreach (double pr in PairWeights)
+                    {
+                        all.Add([c * qs[i], c, c * qs[j], c, pr]);
+                    }
+                }
+
+                foreach (double pr in PairWeights)
+                {
+                    all.Add([1e-5, 0.01 / r, c * qs[i], c, pr]);
+                    all.Add([1e-5, 1 / r, c * qs[i], c, pr]);
+                }
+            }
+
+            all.Add([0.3, 0.3 / r, 1000 * qs[i], 1000, 0.5]);
+        }
+
+        // and the best points of a quasi-random (Halton) cover of the box on the fitted scale
+        var cover = new List<(double L, double[] Theta)>();
+        for (int k = 1; k <= 256; k++)
+        {
+            double[] uu = new double[5];
+            int[] primes = [2, 3, 5, 7, 11];
+            for (int j = 0; j < 5; j++)
+            {
+                double x = 0, f = 1;
+                for (int i = k; i > 0; i /= primes[j])
+                {
+                    f /= primes[j];
+                    x += f * (i % primes[j]);
+                }
+
+                uu[j] = GpsLikelihood.Lower[j] + (x * (GpsLikelihood.Upper[j] - GpsLikelihood.Lower[j]));
+            }
+
+            double[] th = [Math.Exp(uu[0]), Math.Exp(uu[1]), Math.Exp(uu[2]), Math.Exp(uu[3]), 1 / (1 + Math.Exp(-uu[4]))];
+            double l = like.LogLikelihood(th);
+            if (double.IsFinite(l))
+            {
+                cover.Add((l, th));
+            }
+        }
+
+        all.AddRange(cover.OrderByDescending(c => c.L).Take(6).Select(c => c.Theta));
+
+        // phase 1: a few Newton iterations from every start; phase 2: the eight best run to convergence
+        // the given starts always run; of the generated ones, the 30 with the highest likelihood where they start
+        var screened = Enumerable.Range(starts.Count, all.Count - starts.Count)
+            .Select(s => (s, L: all[s].All(v => double.IsFinite(v) && v > 0) && all[s][4] < 1 ? like.LogLikelihood(all[s]) : double.NegativeInfinity))
+            .Where(x => double.IsFinite(x.L)).OrderByDescending(x => x.L).Take(30).Select(x => x.s).ToHashSet();
+        var phase1 = new List<GpsLikelihood.Ascent>();
+        int iterations = 0;
+        for (int s = 0; s < all.Count; s++)
+        {
+            var start = all[s];
             if (start is null || start.Length != 5)
             {
                 throw new ArgumentException("every starting point has five values (alpha1, beta1, alpha2, beta2, P).", nameof(options));
             }
 
-            var theta = like.Maximise(start);
-            double ll = like.LogLikelihood(theta);
-            if (double.IsFinite(ll) && ll > best)
+            if (s < starts.Count && !(start.Take(4).All(v => v > 0 && double.IsFinite(v)) && start[4] > 0 && start[4] < 1))
             {
-                best = ll;
-                bestTheta = theta;
+                throw new ArgumentException($"starting point {s} must have alpha and beta > 0 and P in (0, 1).", nameof(options));
+            }
+
+            if (!start.All(v => double.IsFinite(v) && v > 0) || !(start[4] < 1))
+            {
+                continue;
+            }
+
+            if (s >= starts.Count && !screened.Contains(s))
+            {
+                continue;
+            }
+
+            var fit = like.Maximise(start, 6);
+            iterations += fit.Iterations;
+            if (double.IsFinite(fit.LogLikelihood))
+            {
+                phase1.Add(fit);
             }
         }
 
-        if (bestTheta is null)
+        GpsLikelihood.Ascent? best = null;
+        var chosen = new List<GpsLikelihood.Ascent>();
+        foreach (var a in phase1.OrderByDescending(a => a.LogLikelihood))
+        {
+            // one candidate per basin: skip points within 0.05 (on the fitted scale) of one already chosen
+            if (chosen.Count < 8 && !chosen.Any(c => GpsLikelihood.Distance(c.Theta, a.Theta) < 0.05))
+            {
+                chosen.Add(a);
+            }
+        }
+
+        foreach (var candidate in chosen)
+        {
+            var fit = candidate.Converged ? candidate : like.Maximise(candidate.Theta);
+            iterations += candidate.Converged ? 0 : fit.Iterations;
+            if (double.IsFinite(fit.LogLikelihood) && (best is null || fit.LogLikelihood > best.LogLikelihood
+                || (fit.LogLikelihood >= best.LogLikelihood - (1e-12 * Math.Abs(best.LogLikelihood)) && fit.Converged && !best.Converged)))
+            {
+                best = fit;
+            }
+        }
+
+        if (best is null)
         {
             throw new ArgumentException("the likelihood could not be evaluated from any starting point.", nameof(observed));
         }
 
-        return GpsModel.Fitted(bestTheta, best);
+        return GpsModel.Fitted(best.Theta, best.LogLikelihood) with
+        {
+            Converged = best.Converged,
+            Iterations = iterations,
+            GradientNorm = best.GradientNorm,
+            ConvergenceNote = best.Note,
+        };
     }
 
     /// <summary>Observed and expected counts per drug-event pair from report-level rows (one per report × drug × event),
@@ -447,7 +590,7 @@ internal sealed class GpsLikelihood
             double ni = n[i];
             int j = nIndex[i];
             double lbe1 = Math.Log(b1 + e[i]), lbe2 = Math.Log(b2 + e[i]);
-            double l1 = lb1 - lbe1, l2 = lb2 - lbe2;          // log(β/(β + e))
+            double l1 = -Elementary.Log1P(e[i] / b1), l2 = -Elementary.Log1P(e[i] / b2);   // log(β/(β + e)) without cancellation
             double f01 = Math.Exp(a1 * l1), f02 = Math.Exp(a2 * l2);   // f_k(0)
             double t1 = Math.Log(-Elementary.ExpM1(a1 * l1)), t2 = Math.Log(-Elementary.ExpM1(a2 * l2));
             double x = lp + dl1[j] - lgN1[i] + (a1 * l1) + (ni * (logE[i] - lbe1)) - t1;
@@ -479,134 +622,294 @@ internal sealed class GpsLikelihood
         return sum;
     }
 
-    /// <summary>The search box: α and β in [1e-6, 1e4] (openEBGM's autoHyper searches a narrower box), P in
-    /// [1e-6, 1 − 1e-6]. Data with little overdispersion push a component towards a point mass (α, β → ∞ with α/β
-    /// fixed); the box keeps that limit finite and the posterior computable.</summary>
-    private static double[] ToTheta(double[] u) =>
-        [Math.Exp(Clamp(u[0])), Math.Exp(Clamp(u[1])), Math.Exp(Clamp(u[2])), Math.Exp(Clamp(u[3])), 1 / (1 + Math.Exp(-Math.Clamp(u[4], -13.8, 13.8)))];
+    /// <summary>The search box on the fitted scale u = (log α1, log β1, log α2, log β2, logit P): α and β in [1e-6, 1e4]
+    /// (wider than openEBGM's autoHyper box [1e-5, 20], so its optimum is never above this one), P in [1e-6, 1 − 1e-6].
+    /// Data with little overdispersion push a component towards a point mass (α, β → ∞ with α/β fixed); the box keeps
+    /// that limit finite and the posterior computable, and the fit then says which bound it reached.</summary>
+    internal static readonly double[] Lower = [Math.Log(1e-6), Math.Log(1e-6), Math.Log(1e-6), Math.Log(1e-6), -Math.Log((1 - 1e-6) / 1e-6)];
 
-    private static double Clamp(double v) => Math.Clamp(v, -13.8, 9.21);
+    internal static readonly double[] Upper = [Math.Log(1e4), Math.Log(1e4), Math.Log(1e4), Math.Log(1e4), Math.Log((1 - 1e-6) / 1e-6)];
+
+    private static readonly string[] Names = ["alpha1", "beta1", "alpha2", "beta2", "P"];
+
+    private static double[] ToTheta(double[] u) =>
+        [Math.Exp(u[0]), Math.Exp(u[1]), Math.Exp(u[2]), Math.Exp(u[3]), 1 / (1 + Math.Exp(-u[4]))];
 
     private static double[] ToU(double[] th) =>
         [Math.Log(th[0]), Math.Log(th[1]), Math.Log(th[2]), Math.Log(th[3]), Math.Log(th[4] / (1 - th[4]))];
 
-    /// <summary>BFGS on the unconstrained scale (log α, log β, logit P) with the analytic gradient and a backtracking
-    /// line search; outside the search box the parameters are clamped and the gradient there is 0.</summary>
-    public double[] Maximise(double[] start)
+    /// <summary>ℓ and its gradient on the fitted scale u.</summary>
+    private double EvaluateU(double[] u, double[] g)
+    {
+        var th = ToTheta(u);
+        var gt = new double[5];
+        double v = Evaluate(th, gt);
+        for (int j = 0; j < 4; j++)
+        {
+            g[j] = gt[j] * th[j];
+        }
+
+        g[4] = gt[4] * th[4] * (1 - th[4]);
+        return v;
+    }
+
+    /// <summary>The Hessian on u by forward differences of the analytic gradient (step 1e-6), symmetrised: enough for the
+    /// Newton direction (convergence itself is judged on the analytic gradient).</summary>
+    private double[] HessianU(double[] u, double[] g0)
     {
         const int dim = 5;
-        double F(double[] u, double[]? g)
-        {
-            var th = ToTheta(u);
-            var gt = g is null ? null : new double[dim];
-            double v = Evaluate(th, gt);
-            if (g is not null)
-            {
-                for (int j = 0; j < 4; j++)
-                {
-                    bool clamped = u[j] != Clamp(u[j]);
-                    g[j] = clamped ? 0 : -gt![j] * th[j];
-                }
-
-                g[4] = Math.Abs(u[4]) > 13.8 ? 0 : -gt![4] * th[4] * (1 - th[4]);
-            }
-
-            return -v;
-        }
-
-        var u = ToU(start);
-        var g0 = new double[dim];
-        double fu = F(u, g0);
-        if (!double.IsFinite(fu))
-        {
-            return start;
-        }
-
-        var hInv = new double[dim, dim];
+        var h = new double[dim * dim];
+        var gp = new double[dim];
         for (int j = 0; j < dim; j++)
         {
-            hInv[j, j] = 1;
+            double step = 1e-6 * Math.Max(1, Math.Abs(u[j]));
+            var up = (double[])u.Clone();
+            up[j] += step;
+            EvaluateU(up, gp);
+            for (int k = 0; k < dim; k++)
+            {
+                h[(k * dim) + j] = (gp[k] - g0[k]) / step;
+            }
         }
 
-        for (int iter = 0; iter < 500; iter++)
+        for (int j = 0; j < dim; j++)
         {
-            var dir = new double[dim];
+            for (int k = 0; k < j; k++)
+            {
+                double s = (h[(j * dim) + k] + h[(k * dim) + j]) / 2;
+                h[(j * dim) + k] = h[(k * dim) + j] = s;
+            }
+        }
+
+        return h;
+    }
+
+    /// <summary>The largest coordinate difference of two hyperparameter vectors on the fitted scale (either labelling).</summary>
+    internal static double Distance(double[] a, double[] b)
+    {
+        double[] ua = ToU(a), ub = ToU(b);
+        double d1 = 0, d2 = 0;
+        int[] swap = [2, 3, 0, 1];
+        for (int j = 0; j < 4; j++)
+        {
+            d1 = Math.Max(d1, Math.Abs(ua[j] - ub[j]));
+            d2 = Math.Max(d2, Math.Abs(ua[j] - ub[swap[j]]));
+        }
+
+        d1 = Math.Max(d1, Math.Abs(ua[4] - ub[4]));
+        d2 = Math.Max(d2, Math.Abs(ua[4] + ub[4]));
+        return Math.Min(d1, d2);
+    }
+
+    /// <summary>The result of one bounded ascent.</summary>
+    internal sealed record Ascent(double[] Theta, double LogLikelihood, bool Converged, int Iterations, double GradientNorm, string? Note);
+
+    /// <summary>Projected, damped (Levenberg-Marquardt) Newton ascent on u inside the box: coordinates at a bound whose
+    /// gradient points out of the box are held there (the KKT conditions), Newton steps on the others with the analytic
+    /// gradient and a difference Hessian, projected onto the box; a step is accepted only if ℓ rises (or, within ℓ's
+    /// rounding, the projected gradient halves). Converged when the Newton decrement on the free coordinates is
+    /// ≤ 1e-12·max(1, |ℓ|) with a negative definite Hessian there.</summary>
+    public Ascent Maximise(double[] start, int maxIterations = 300)
+    {
+        const int dim = 5;
+        var u = ToU(start);
+        for (int j = 0; j < dim; j++)
+        {
+            u[j] = Math.Clamp(u[j], Lower[j], Upper[j]);
+        }
+
+        var g = new double[dim];
+        double f = EvaluateU(u, g);
+        if (!double.IsFinite(f))
+        {
+            return new Ascent(ToTheta(u), f, false, 0, double.NaN, "the likelihood is not finite at the start");
+        }
+
+        double lambda = 0;
+        bool[] active = new bool[dim];
+        double Projected(double[] uu, double[] gg, bool[] act)
+        {
+            double m = 0;
             for (int j = 0; j < dim; j++)
             {
-                for (int k = 0; k < dim; k++)
+                // ε-active (Bertsekas' projected Newton): within 1e-4 of a bound, gradient pointing out of the box
+                bool atLower = uu[j] <= Lower[j] + 1e-4 && gg[j] < 0, atUpper = uu[j] >= Upper[j] - 1e-4 && gg[j] > 0;
+                act[j] = atLower || atUpper;
+                m = Math.Max(m, act[j] ? 0 : Math.Abs(gg[j]));
+            }
+
+            return m;
+        }
+
+        double pg = Projected(u, g, active);
+        double fTen = f;
+        for (int iter = 1; iter <= maxIterations; iter++)
+        {
+            if (iter % 25 == 0)
+            {
+                // a flat ridge (a component drifting towards a point mass inside the box): ℓ no longer moves
+                if (f - fTen <= 1e-13 * Math.Max(1, Math.Abs(f)))
                 {
-                    dir[j] -= hInv[j, k] * g0[k];
+                    return Finish(u, f, false, iter, pg, "the likelihood is flat along a ridge (no change in 25 iterations) yet the projected gradient is not zero");
+                }
+
+                fTen = f;
+            }
+
+            var h = HessianU(u, g);
+            var free = Enumerable.Range(0, dim).Where(j => !active[j]).ToArray();
+            int m = free.Length;
+            if (m == 0)
+            {
+                return Finish(u, f, true, iter, 0);
+            }
+
+            var negH = new double[m * m];
+            var gf = new double[m];
+            for (int a = 0; a < m; a++)
+            {
+                gf[a] = g[free[a]];
+                for (int b = 0; b < m; b++)
+                {
+                    negH[(a * m) + b] = -h[(free[a] * dim) + free[b]];
                 }
             }
 
-            double slope = dir.Select((v, j) => v * g0[j]).Sum();
-            if (slope >= 0)
+            var newton = Numerics.Cholesky.Solve(negH, gf, m);
+            double dec = newton is null ? double.PositiveInfinity : newton.Select((v, a) => v * gf[a]).Sum();
+
+            // the ε-active coordinates move onto their bounds; the free ones then take the Newton step of the quadratic
+            // model given that move: (−H_ff) s = g_f + H_fa Δ_a
+            var rhs = (double[])gf.Clone();
+            for (int a = 0; a < m; a++)
             {
-                hInv = new double[dim, dim];
                 for (int j = 0; j < dim; j++)
                 {
-                    hInv[j, j] = 1;
-                    dir[j] = -g0[j];
-                }
-
-                slope = -g0.Sum(v => v * v);
-            }
-
-            double step = 1, fn;
-            double[] next;
-            var g1 = new double[dim];
-            int tries = 0;
-            while (true)
-            {
-                next = u.Select((v, j) => v + (step * dir[j])).ToArray();
-                fn = F(next, g1);
-                if ((double.IsFinite(fn) && fn <= fu + (1e-4 * step * slope)) || ++tries > 60)
-                {
-                    break;
-                }
-
-                step /= 2;
-            }
-
-            if (!double.IsFinite(fn) || fn > fu)
-            {
-                break;
-            }
-
-            var s = next.Select((v, j) => v - u[j]).ToArray();
-            var yv = g1.Select((v, j) => v - g0[j]).ToArray();
-            double sy = s.Select((v, j) => v * yv[j]).Sum();
-            double improvement = fu - fn;
-            u = next;
-            fu = fn;
-            g0 = g1;
-            if (sy > 1e-16)
-            {
-                var hy = new double[dim];
-                for (int j = 0; j < dim; j++)
-                {
-                    for (int k = 0; k < dim; k++)
+                    if (active[j])
                     {
-                        hy[j] += hInv[j, k] * yv[k];
-                    }
-                }
-
-                double yhy = yv.Select((v, j) => v * hy[j]).Sum();
-                for (int j = 0; j < dim; j++)
-                {
-                    for (int k = 0; k < dim; k++)
-                    {
-                        hInv[j, k] += (((sy + yhy) * s[j] * s[k]) / (sy * sy)) - (((hy[j] * s[k]) + (s[j] * hy[k])) / sy);
+                        rhs[a] += h[(free[a] * dim) + j] * ((g[j] < 0 ? Lower[j] : Upper[j]) - u[j]);
                     }
                 }
             }
 
-            if (g0.Max(Math.Abs) < 1e-8 * Math.Max(1, Math.Abs(fu)) || (improvement <= 1e-14 * Math.Max(1, Math.Abs(fu)) && s.Max(Math.Abs) < 1e-10))
+            if (dec <= 1e-20 * Math.Max(1, Math.Abs(f)))
             {
-                break;
+                return Finish(u, f, true, iter, pg);
+            }
+
+            bool accepted = false;
+            double scaleH = Enumerable.Range(0, m).Max(a => Math.Abs(negH[(a * m) + a])) + 1e-12;
+            for (int tries = 0; tries < 60 && !accepted; tries++)
+            {
+                var damped = (double[])negH.Clone();
+                for (int a = 0; a < m; a++)
+                {
+                    damped[(a * m) + a] += lambda;
+                }
+
+                var s = Numerics.Cholesky.Solve(damped, rhs, m);
+                if (s is null)
+                {
+                    lambda = Math.Max(10 * lambda, 1e-6 * scaleH);
+                    continue;
+                }
+
+                double len = Math.Sqrt(s.Sum(v => v * v));
+                if (len > 2)
+                {
+                    for (int a = 0; a < m; a++)
+                    {
+                        s[a] *= 2 / len;
+                    }
+                }
+
+                var next = (double[])u.Clone();
+                for (int j = 0; j < dim; j++)
+                {
+                    if (active[j])
+                    {
+                        next[j] = g[j] < 0 ? Lower[j] : Upper[j];   // an ε-active coordinate moves onto its bound (ascent to first order)
+                    }
+                }
+
+                for (int a = 0; a < m; a++)
+                {
+                    next[free[a]] = Math.Clamp(u[free[a]] + s[a], Lower[free[a]], Upper[free[a]]);
+                }
+
+                var gn = new double[dim];
+                double fn = EvaluateU(next, gn);
+                var actN = new bool[dim];
+                double pgN = Projected(next, gn, actN);
+                if (double.IsFinite(fn) && (fn > f || (fn >= f - (1e-14 * Math.Max(1, Math.Abs(f))) && pgN < 0.5 * pg)))
+                {
+                    u = next;
+                    f = fn;
+                    g = gn;
+                    pg = pgN;
+                    active = actN;
+                    lambda = lambda < 1e-10 * scaleH ? 0 : lambda / 10;
+                    accepted = true;
+                }
+                else
+                {
+                    lambda = Math.Max(10 * lambda, 1e-6 * scaleH);
+                }
+            }
+
+            if (!accepted || iter % 5 == 0)
+            {
+                // a coordinate drifting towards a bound (a component tending to a point mass, α → ∞, or to the
+                // log-series limit, α → 0) moves slowly in Newton steps: try it at the bound its gradient points to
+                double bestF = f;
+                double[]? bestU = null, bestG = null;   // a bound no lower than ℓ to rounding is taken (it settles a coordinate)
+                for (int j = 0; j < dim; j++)
+                {
+                    if (active[j] || g[j] == 0)
+                    {
+                        continue;
+                    }
+
+                    var snap = (double[])u.Clone();
+                    snap[j] = g[j] < 0 ? Lower[j] : Upper[j];
+                    var gs = new double[dim];
+                    double fs = EvaluateU(snap, gs);
+                    if (double.IsFinite(fs) && (fs > bestF || (bestU is null && fs >= f - (1e-14 * Math.Max(1, Math.Abs(f))))))
+                    {
+                        (bestF, bestU, bestG) = (fs, snap, gs);
+                    }
+                }
+
+                if (bestU is not null)
+                {
+                    u = bestU;
+                    f = bestF;
+                    g = bestG!;
+                    pg = Projected(u, g, active);
+                    lambda = 0;
+                    continue;
+                }
+            }
+
+            if (!accepted)
+            {
+                // no step (nor a bound) increases ℓ: a maximum to rounding when the Newton decrement is negligible, or,
+                // where directions are flat (a component with P at its bound leaves its α, β undetermined, so the
+                // Hessian is singular), when the projected gradient is below 1e-8·max(1, |ℓ|), the accuracy of a
+                // gradient summed over the pairs
+                bool ok = dec <= 1e-12 * Math.Max(1, Math.Abs(f)) || pg <= 1e-8 * Math.Max(1, Math.Abs(f));
+                return Finish(u, f, ok, iter, pg, ok ? null : "no step increases the likelihood, but the projected gradient is not zero");
             }
         }
 
-        return ToTheta(u);
+        return Finish(u, f, false, maxIterations, pg, $"no convergence in {maxIterations} iterations");
+
+        Ascent Finish(double[] uu, double ff, bool ok, int it, double gnorm, string? why = null)
+        {
+            var bounds = Enumerable.Range(0, dim).Where(j => uu[j] <= Lower[j] || uu[j] >= Upper[j])
+                .Select(j => $"{Names[j]} at {(uu[j] <= Lower[j] ? (j == 4 ? "1e-6" : "1e-6") : (j == 4 ? "1 - 1e-6" : "1e4"))}").ToList();
+            string? note = why ?? (bounds.Count > 0 ? string.Join(", ", bounds) : null);
+            return new Ascent(ToTheta(uu), ff, ok, it, gnorm, note);
+        }
     }
 }

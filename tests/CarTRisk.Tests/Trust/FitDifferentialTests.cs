@@ -194,3 +194,43 @@ public sealed class FitDifferentialTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
     }
 }
+
+/// <summary>The GPS fit against R's nlminb on the same likelihood (Golden/Fits/gps.R): 40 seeded data sets (mixtures, pure
+/// Poisson with no overdispersion, heavy tails; 10-3,000 pairs), the best of seven starts inside openEBGM's box
+/// [1e-5, 20] and inside CarTRisk's box [1e-6, 1e4]. CarTRisk's likelihood must be at least the best of both, and a
+/// fit said to be converged must satisfy its KKT conditions.</summary>
+public sealed class GpsDifferentialTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void FitGps_NeverBelowNlminbInEitherBox()
+    {
+        var failures = new List<string>();
+        int rows = 0, converged = 0;
+        foreach (var line in File.ReadLines(Golden.PathOf("Fits/gps.csv")).Skip(1))
+        {
+            var r = line.Split(',').Select(f => f.Trim('"')).ToArray();
+            double[] n = r[2].Split(';').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            double[] e = r[3].Split(';').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            double llBox = double.Parse(r[4], CultureInfo.InvariantCulture), llWide = double.Parse(r[6], CultureInfo.InvariantCulture);
+            var fit = Disproportionality.FitGps(n, e);
+            rows++;
+            converged += fit.Converged ? 1 : 0;
+            double target = Math.Max(llBox, llWide);
+            if (fit.LogLikelihood < target - (1e-9 * Math.Abs(target)))
+            {
+                failures.Add($"set {r[0]} ({r[1]}, {n.Length} pairs): CarTRisk {fit.LogLikelihood:R} below nlminb's {target:R} (openEBGM box {llBox:R})");
+            }
+
+            if (!fit.Converged)
+            {
+                failures.Add($"set {r[0]} ({r[1]}): not converged: {fit.ConvergenceNote}");
+            }
+
+            Assert.Contains("log-likelihood", fit.ToString());
+        }
+
+        output.WriteLine($"{rows} GPS fits; {converged} converged; {failures.Count} failures");
+        Assert.Equal(40, rows);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
