@@ -319,6 +319,16 @@ public static partial class Disproportionality
         }
 
         var like = new GpsLikelihood([.. n], [.. e]);
+
+        // the search for basins (the screen of starts and phase 1) runs on a stratified subsample of at most 20,000
+        // pairs (every k-th pair in (N, E) order); phase 2 climbs on all pairs from the basins it found
+        var screen = like;
+        if (n.Count > 20_000)
+        {
+            int k = (n.Count + 19_999) / 20_000;
+            var order = Enumerable.Range(0, n.Count).OrderBy(i => n[i]).ThenBy(i => e[i]).Where((_, j) => j % k == 0).ToArray();
+            screen = new GpsLikelihood([.. order.Select(i => n[i])], [.. order.Select(i => e[i])]);
+        }
         var starts = options.Starts ?? [
             [0.2, 0.1, 2, 4, 1.0 / 3],   // openEBGM autoHyper's default theta_init rows
             [0.1, 0.1, 1, 1, 0.5],
@@ -385,7 +395,7 @@ public static partial class Disproportionality
             }
 
             double[] th = [Math.Exp(uu[0]), Math.Exp(uu[1]), Math.Exp(uu[2]), Math.Exp(uu[3]), 1 / (1 + Math.Exp(-uu[4]))];
-            double l = like.LogLikelihood(th);
+            double l = screen.LogLikelihood(th);
             if (double.IsFinite(l))
             {
                 cover.Add((l, th));
@@ -394,10 +404,10 @@ public static partial class Disproportionality
 
         all.AddRange(cover.OrderByDescending(c => c.L).Take(6).Select(c => c.Theta));
 
-        // phase 1: a few Newton iterations from every start; phase 2: the eight best run to convergence
+        // phase 1: a few Newton iterations from every start; phase 2: the eight best (in distinct basins) run to convergence
         // the given starts always run; of the generated ones, the 30 with the highest likelihood where they start
         var screened = Enumerable.Range(starts.Count, all.Count - starts.Count)
-            .Select(s => (s, L: all[s].All(v => double.IsFinite(v) && v > 0) && all[s][4] < 1 ? like.LogLikelihood(all[s]) : double.NegativeInfinity))
+            .Select(s => (s, L: all[s].All(v => double.IsFinite(v) && v > 0) && all[s][4] < 1 ? screen.LogLikelihood(all[s]) : double.NegativeInfinity))
             .Where(x => double.IsFinite(x.L)).OrderByDescending(x => x.L).Take(30).Select(x => x.s).ToHashSet();
         var phase1 = new List<GpsLikelihood.Ascent>();
         int iterations = 0;
@@ -424,7 +434,7 @@ public static partial class Disproportionality
                 continue;
             }
 
-            var fit = like.Maximise(start, 6);
+            var fit = screen.Maximise(start, 6);
             iterations += fit.Iterations;
             if (double.IsFinite(fit.LogLikelihood))
             {
@@ -443,10 +453,26 @@ public static partial class Disproportionality
             }
         }
 
+        if (!ReferenceEquals(screen, like))
+        {
+            // on large data the basins are first climbed to the top on the subsample; the two best distinct tops go on
+            var tops = chosen.Select(c => screen.Maximise(c.Theta)).Where(a => double.IsFinite(a.LogLikelihood))
+                .OrderByDescending(a => a.LogLikelihood).ToList();
+            iterations += tops.Sum(a => a.Iterations);
+            chosen = [];
+            foreach (var a in tops)
+            {
+                if (chosen.Count < 2 && !chosen.Any(c => GpsLikelihood.Distance(c.Theta, a.Theta) < 0.05))
+                {
+                    chosen.Add(a);
+                }
+            }
+        }
+
         foreach (var candidate in chosen)
         {
-            var fit = candidate.Converged ? candidate : like.Maximise(candidate.Theta);
-            iterations += candidate.Converged ? 0 : fit.Iterations;
+            var fit = candidate.Converged && ReferenceEquals(screen, like) ? candidate : like.Maximise(candidate.Theta);
+            iterations += ReferenceEquals(fit, candidate) ? 0 : fit.Iterations;
             if (double.IsFinite(fit.LogLikelihood) && (best is null || fit.LogLikelihood > best.LogLikelihood
                 || (fit.LogLikelihood >= best.LogLikelihood - (1e-12 * Math.Abs(best.LogLikelihood)) && fit.Converged && !best.Converged)))
             {
@@ -583,43 +609,77 @@ internal sealed class GpsLikelihood
             }
         }
 
-        double lb1 = Math.Log(b1), lb2 = Math.Log(b2), lp = Math.Log(p), lq = Elementary.Log1P(-p), sum = 0;
-        double ga1 = 0, gb1 = 0, ga2 = 0, gb2 = 0, gp = 0;
-        for (int i = 0; i < n.Length; i++)
+        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
+        bool withGrad = grad is not null;
+
+        // fixed chunks summed in order: the same result on any number of cores; chunks run in parallel on large data
+        const int chunk = 16_384;
+        int chunks = (n.Length + chunk - 1) / chunk;
+        var partial = new double[chunks * 6];
+        void Range(int c)
         {
-            double ni = n[i];
-            int j = nIndex[i];
-            double lbe1 = Math.Log(b1 + e[i]), lbe2 = Math.Log(b2 + e[i]);
-            double l1 = -Elementary.Log1P(e[i] / b1), l2 = -Elementary.Log1P(e[i] / b2);   // log(β/(β + e)) without cancellation
-            double f01 = Math.Exp(a1 * l1), f02 = Math.Exp(a2 * l2);   // f_k(0)
-            double t1 = Math.Log(-Elementary.ExpM1(a1 * l1)), t2 = Math.Log(-Elementary.ExpM1(a2 * l2));
-            double x = lp + dl1[j] - lgN1[i] + (a1 * l1) + (ni * (logE[i] - lbe1)) - t1;
-            double y = lq + dl2[j] - lgN1[i] + (a2 * l2) + (ni * (logE[i] - lbe2)) - t2;
-            double m = Math.Max(x, y);
-            double ex = Math.Exp(x - m), ey = Math.Exp(y - m);
-            sum += m + Math.Log(ex + ey);
-            if (grad is not null)
+            double sum = 0, ga1 = 0, gb1 = 0, ga2 = 0, gb2 = 0, gp = 0;
+            int end = Math.Min(n.Length, (c + 1) * chunk);
+            for (int i = c * chunk; i < end; i++)
             {
-                double w1 = ex / (ex + ey), w2 = 1 - w1;
-                double be1 = b1 + e[i], be2 = b2 + e[i];
-                ga1 += w1 * (dp1[j] + (l1 / (1 - f01)));
-                gb1 += w1 * ((a1 / b1) - ((a1 + ni) / be1) + (f01 * a1 * e[i] / (b1 * be1 * (1 - f01))));
-                ga2 += w2 * (dp2[j] + (l2 / (1 - f02)));
-                gb2 += w2 * ((a2 / b2) - ((a2 + ni) / be2) + (f02 * a2 * e[i] / (b2 * be2 * (1 - f02))));
-                gp += (w1 / p) - (w2 / (1 - p));
+                double ni = n[i], ei = e[i];
+                int j = nIndex[i];
+                double lbe1 = Math.Log(b1 + ei), lbe2 = Math.Log(b2 + ei);
+                double l1 = -Elementary.Log1P(ei / b1), l2 = -Elementary.Log1P(ei / b2);   // log(β/(β + e)) without cancellation
+                double om1 = -Elementary.ExpM1(a1 * l1), om2 = -Elementary.ExpM1(a2 * l2);   // 1 − f_k(0)
+                double x = lp + dl1[j] - lgN1[i] + (a1 * l1) + (ni * (logE[i] - lbe1)) - Math.Log(om1);
+                double y = lq + dl2[j] - lgN1[i] + (a2 * l2) + (ni * (logE[i] - lbe2)) - Math.Log(om2);
+                double m = Math.Max(x, y);
+                double ex = Math.Exp(x - m), ey = Math.Exp(y - m);
+                sum += m + Math.Log(ex + ey);
+                if (withGrad)
+                {
+                    double w1 = ex / (ex + ey), w2 = ey / (ex + ey);
+                    double be1 = b1 + ei, be2 = b2 + ei, f01 = 1 - om1, f02 = 1 - om2;
+                    ga1 += w1 * (dp1[j] + (l1 / om1));
+                    gb1 += w1 * ((a1 / b1) - ((a1 + ni) / be1) + (f01 * a1 * ei / (b1 * be1 * om1)));
+                    ga2 += w2 * (dp2[j] + (l2 / om2));
+                    gb2 += w2 * ((a2 / b2) - ((a2 + ni) / be2) + (f02 * a2 * ei / (b2 * be2 * om2)));
+                    gp += (w1 / p) - (w2 / (1 - p));
+                }
+            }
+
+            partial[(c * 6) + 0] = sum;
+            partial[(c * 6) + 1] = ga1;
+            partial[(c * 6) + 2] = gb1;
+            partial[(c * 6) + 3] = ga2;
+            partial[(c * 6) + 4] = gb2;
+            partial[(c * 6) + 5] = gp;
+        }
+
+        if (chunks > 1)
+        {
+            Parallel.For(0, chunks, Range);
+        }
+        else
+        {
+            Range(0);
+        }
+
+        var tot = new double[6];
+        for (int c = 0; c < chunks; c++)
+        {
+            for (int q = 0; q < 6; q++)
+            {
+                tot[q] += partial[(c * 6) + q];
             }
         }
 
         if (grad is not null)
         {
-            grad[0] = ga1;
-            grad[1] = gb1;
-            grad[2] = ga2;
-            grad[3] = gb2;
-            grad[4] = gp;
+            grad[0] = tot[1];
+            grad[1] = tot[2];
+            grad[2] = tot[3];
+            grad[3] = tot[4];
+            grad[4] = tot[5];
         }
 
-        return sum;
+        return tot[0];
     }
 
     /// <summary>The search box on the fitted scale u = (log α1, log β1, log α2, log β2, logit P): α and β in [1e-6, 1e4]
