@@ -9,7 +9,8 @@ WITH c AS (
         CAST(malignancy_date AS VARCHAR) AS mal_text, CAST(death_date AS VARCHAR) AS death_text,
         TRY_CAST(infusion_date AS DATE) AS inf, TRY_CAST(last_followup_date AS DATE) AS last_fu,
         TRY_CAST(malignancy_date AS DATE) AS mal, TRY_CAST(death_date AS DATE) AS death,
-        CAST(transgene AS VARCHAR) AS transgene, CAST(malignancy_type AS VARCHAR) AS mal_type
+        CAST(transgene AS VARCHAR) AS transgene, CAST(malignancy_type AS VARCHAR) AS mal_type,
+        CAST(product AS VARCHAR) AS product
     FROM {cohort}
 ),
 broken AS (
@@ -29,6 +30,7 @@ broken AS (
         WHERE transgene IS NOT NULL AND transgene NOT IN ('positive', 'negative', 'not_tested')
     UNION ALL SELECT 'a date more than 120 years after infusion', id FROM c
         WHERE GREATEST(last_fu, COALESCE(mal, last_fu), COALESCE(death, last_fu)) > inf + INTERVAL 120 YEAR
+    UNION ALL SELECT 'product ''(missing)'' is the label of records without a product', id FROM c WHERE product = '(missing)'
     UNION ALL SELECT 'a repeated patient_id', id FROM (SELECT id, COUNT(*) AS k FROM c GROUP BY id) WHERE k > 1
 )
 SELECT rule, COUNT(*) AS n, MIN(id) AS example FROM broken GROUP BY rule ORDER BY rule

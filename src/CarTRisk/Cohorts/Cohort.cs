@@ -109,6 +109,14 @@ public sealed class Cohort
         }
 
         var text = Records.Select(r => r.Covariates.TryGetValue(name, out var v) ? v : null).ToArray();
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] is { } t && double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var nf) && !double.IsFinite(nf))
+            {
+                throw new ArgumentException($"covariate '{name}' of patient '{Records[i].PatientId}' (record {i}) is '{t}', not a finite number; leave it empty for a missing value.", nameof(name));
+            }
+        }
+
         var numbers = new double[text.Length];
         bool numeric = true;
         for (int i = 0; i < text.Length && numeric; i++)
@@ -224,6 +232,11 @@ public sealed class Cohort
         if (string.IsNullOrEmpty(r.PatientId))
         {
             yield return ("patient_id", "", "patient_id is empty");
+        }
+
+        if (r.Product == Missing)
+        {
+            yield return ("product", Missing, $"product '{Missing}' is the label of records without a product; leave the cell empty for a missing product, or rename it");
         }
 
         string infusion = Iso(r.InfusionDate);

@@ -860,6 +860,13 @@ public static class CohortCsv
         {
             if (Get(c) is { } v)
             {
+                if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) && !double.IsFinite(x))
+                {
+                    // NaN, Infinity, -Infinity or an overflow such as 1e400: not a value a model can use, nor a category
+                    errors.Add(line, c, v, $"covariate '{c}' is {Printable(v)}, not a finite number (leave the cell empty for a missing value)");
+                    continue;
+                }
+
                 covariateValues ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 covariateValues[c] = v;
             }

@@ -173,18 +173,24 @@ public sealed class ReferenceRates
         var owner = new int[rates.Length];
         Array.Fill(owner, -1);
         var problems = new List<string>();
-        for (int i = 0; i < list.Length; i++)
+        // every cell is written once unless rows overlap, and each overlap is a problem: stopping at the 20th bounds
+        // the work by the number of cells plus 20 (a table of overlapping rows no longer costs rows x cells)
+        for (int i = 0; i < list.Length && problems.Count < 20; i++)
         {
             var r = list[i];
             int b0 = Array.BinarySearch(bounds, r.AgeFrom), b1 = Array.BinarySearch(bounds, r.AgeTo);
-            for (int y = r.YearFrom; y <= r.YearTo; y++)
+            for (int y = r.YearFrom; y <= r.YearTo && problems.Count < 20; y++)
             {
                 for (int b = b0; b < b1; b++)
                 {
                     int cell = ((((int)r.Sex * years) + (y - first)) * bands) + b;
-                    if (owner[cell] >= 0 && problems.Count < 20)
+                    if (owner[cell] >= 0)
                     {
                         problems.Add($"rows[{owner[cell]}] and rows[{i}] overlap at {r.Sex.ToString().ToLowerInvariant()}, age {Band(bounds, b)}, year {y}");
+                        if (problems.Count >= 20)
+                        {
+                            break;
+                        }
                     }
 
                     owner[cell] = i;

@@ -41,7 +41,8 @@ public sealed class DesignMatrix
     /// <exception cref="ArgumentNullException">A covariate is null.</exception>
     /// <exception cref="ArgumentException">No covariate; lengths differ; a missing value (the message names the
     /// covariate and the first rows: never a silent listwise deletion); repeated term names; a categorical covariate
-    /// with a single level (no contrast); no rows.</exception>
+    /// with a single level (no contrast); no rows; a matrix larger than a quarter of the memory available (at most 16 GB),
+    /// checked before anything is allocated.</exception>
     public static DesignMatrix Build(params Covariate[] columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -62,6 +63,22 @@ public sealed class DesignMatrix
         if (n == 0)
         {
             throw new ArgumentException("the covariates have no rows.", nameof(columns));
+        }
+
+        // the size of the dense matrix is known before anything is allocated: refuse one that cannot fit (R's
+        // model.matrix fails with "cannot allocate vector of size ..."), e.g. a categorical column with a level per row
+        long termCount = 0;
+        foreach (var c in columns)
+        {
+            termCount += c.IsNumeric ? 1 : Math.Max(0, c.Levels.Length - 1);
+        }
+
+        long budget = Math.Min(16L << 30, Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4));
+        if (termCount * n * 8 > budget)
+        {
+            var widest = columns.Where(c => !c.IsNumeric).OrderByDescending(c => c.Levels.Length).FirstOrDefault();
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"the design matrix would have {termCount} terms x {n} rows = {termCount * n * 8.0 / (1 << 30):0.#} GB, over the {budget / (double)(1 << 30):0.#} GB this process may use{(widest is null ? "" : $"; covariate '{widest.Name}' has {widest.Levels.Length} levels (group rare levels, or use it as strata)")}."), nameof(columns));
         }
 
         var terms = new List<string>();

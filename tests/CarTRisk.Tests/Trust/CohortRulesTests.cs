@@ -80,8 +80,39 @@ public sealed class CohortRulesTests
     [Fact]
     public void MissingLabel_DoesNotMergeWithALiteralProduct()
     {
-        var c = Parse(Header + "\nA,(missing),2020-01-01,2020-03-01,,,,\nB,,2020-01-01,2020-03-01,,,,\n");
-        Assert.Equal("key", Assert.Throws<ArgumentException>(() => c.ByProduct()).ParamName);
+        // the label of records without a product cannot be a product: refused at reading, line and column named
+        var e = Bad(Header + "\nA,(missing),2020-01-01,2020-03-01,,,,\nB,,2020-01-01,2020-03-01,,,,\n");
+        var error = Assert.Single(e.Errors);
+        Assert.Equal((2, "product", "(missing)"), (error.Line, error.Column, error.Value));
+
+        // and a cohort built in code with it is refused too
+        var r = new CohortRecord("A", Cohort.Missing, new DateOnly(2020, 1, 1), new DateOnly(2020, 2, 1), null, null, null, TransgeneStatus.NotTested);
+        Assert.Throws<ArgumentException>(() => new Cohort([r]));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e400")]
+    public void NonFiniteCovariate_IsAnErrorNamingTheLine(string value)
+    {
+        var options = CohortCsvOptions.Default with { Covariates = ["score"] };
+        var e = Bad(Header + ",score\nA,axi-cel,2020-01-01,2020-03-01,,,,,1\nB,axi-cel,2020-01-01,2020-03-01,,,,," + value + "\n", options);
+        var error = Assert.Single(e.Errors);
+        Assert.Equal((3, "score", value), (error.Line, error.Column, error.Value));
+        Assert.Contains("not a finite number", error.Message);
+    }
+
+    [Fact]
+    public void DesignMatrix_TooLargeToAllocate_IsRefusedBeforeAllocating()
+    {
+        int n = 100_000;
+        var levels = Enumerable.Range(0, n).Select(i => "L" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<ArgumentException>(() => DesignMatrix.Build(Covariate.Categorical("site", levels)));
+        Assert.Contains("100000 levels", ex.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 200_000_000, "allocated more than the input needs");
     }
 
     [Fact]
@@ -255,5 +286,19 @@ public sealed class CohortRulesTests
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>A rate table of many overlapping rows is refused after 20 named problems, without checking every pair of
+/// cells (issue 27: a 150 kB file did not return within 35 s).</summary>
+public sealed class ReferenceRateOverlapTests
+{
+    [Fact]
+    public void OverlappingRows_StopAtTwentyProblems()
+    {
+        var rows = Enumerable.Range(0, 2000).Select(i => new ReferenceRate(Sex.Female, i * 0.01, 100, 1, 2000, 1e-4)).ToArray();
+        var ex = Assert.Throws<ArgumentException>(() => ReferenceRates.FromRows(rows));
+        Assert.Equal(20, ex.Message.Split("overlap at").Length - 1);
+        Assert.EndsWith("; .... (Parameter 'rows')", ex.Message);
     }
 }
