@@ -80,8 +80,8 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// survreg(Surv(days) ~ 1, dist)); empty when they cannot be fitted (see <see cref="OnsetFitNote"/>).</summary>
     public ImmutableArray<ParametricFit> OnsetFits { get; init; } = [];
 
-    /// <summary>The family with the smallest AIC among <see cref="OnsetFits"/>; null when there is none.</summary>
-    public OnsetFamily? BestOnsetFamily => OnsetFits.IsEmpty ? null : OnsetFits.MinBy(f => f.Aic)!.Family;
+    /// <summary>The family with the smallest AIC among the converged <see cref="OnsetFits"/>; null when there is none.</summary>
+    public OnsetFamily? BestOnsetFamily => OnsetFits.Where(f => f.Converged).MinBy(f => f.Aic)?.Family;
 
     /// <summary>The WSP test on the onset days among cases; null when it cannot be computed.</summary>
     public WeibullShapeTest? OnsetShape { get; init; }
@@ -269,7 +269,16 @@ internal static class SafetyTables
                 .AddMargin(cases, within, later);
         }
 
-        if (r.OnsetShape is { } wsp)
+        foreach (var failed in r.OnsetFits.Where(f => !f.Converged))
+        {
+            onset.AddRow(new TextCell("WARNING"), new TextCell($"the {failed.Family} fit did not converge ({failed.ConvergenceNote}); it is left out"));
+        }
+
+        if (r.OnsetShape is { Converged: false } notConverged)
+        {
+            onset.AddRow(new TextCell("Weibull shape (WSP test)"), new TextCell("WARNING: not converged: " + notConverged.ConvergenceNote));
+        }
+        else if (r.OnsetShape is { } wsp)
         {
             onset.AddRow(new TextCell($"Weibull shape (WSP test, {level})"),
                 new DerivedCell($"{wsp.Shape.ToString("0.###", C)} ({wsp.ShapeInterval.Lower.ToString("0.###", C)} to {wsp.ShapeInterval.Upper.ToString("0.###", C)}): {Describe(wsp.Classification)}", cases));

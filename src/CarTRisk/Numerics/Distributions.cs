@@ -269,6 +269,45 @@ internal static class Distributions
     private static double PoissonPrefactor(double a, double x) =>
         Math.Exp(-StirlingError(a) - Deviance(a, x)) / Math.Sqrt(TwoPi * a);
 
+    /// <summary>Temme's uniform asymptotic expansion (DiDonato and Morris 1986) for large a: with λ = x/a and
+    /// η = sign(λ − 1)·√(2(λ − 1 − log λ)), Q(a, x) = ½erfc(η√(a/2)) + e^(−aη²/2)/√(2πa)·c₀(η) + O(a^(−3/2)e^(−aη²/2)),
+    /// c₀(η) = 1/(λ − 1) − 1/η (its series −1/3 + η/12 − 2η²/135 + η³/864 near η = 0). For a &gt; 1e7 the omitted term
+    /// is below 1e-10 of the leading one.</summary>
+    private static double TemmeGamma(double a, double x, bool upper)
+    {
+        double lm1 = (x - a) / a;
+        double d;   // λ − 1 − log λ ≥ 0; near λ = 1 by its series Σ_{k≥2} (−1)^k (λ − 1)^k / k (the difference cancels)
+        if (Math.Abs(lm1) < 0.1)
+        {
+            d = 0;
+            double power = -lm1;   // (−1)^k x^k, from k = 2
+            for (int k = 2; k < 60; k++)
+            {
+                power *= -lm1;
+                double term = power / k;
+                d += term;
+                if (Math.Abs(term) <= 1e-17 * Math.Abs(d))
+                {
+                    break;
+                }
+            }
+        }
+        else
+        {
+            d = lm1 - Elementary.Log1P(lm1);
+        }
+
+        double eta = Math.Sign(lm1) * Math.Sqrt(2 * Math.Max(d, 0));
+        double c0 = Math.Abs(eta) < 1e-3
+            ? -1.0 / 3 + (eta / 12) - (2 * eta * eta / 135) + (eta * eta * eta / 864)
+            : (1 / lm1) - (1 / eta);
+        double tail = Math.Exp(-0.5 * a * eta * eta) / Math.Sqrt(2 * Math.PI * a) * c0;
+        double arg = eta * Math.Sqrt(a / 2);
+        double q = (0.5 * MathNet.Numerics.SpecialFunctions.Erfc(arg)) + tail;
+        double p = (0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-arg)) - tail;
+        return upper ? Math.Clamp(q, 0, 1) : Math.Clamp(p, 0, 1);
+    }
+
     /// <summary>
     /// The regularized incomplete gamma P(a, x) (<paramref name="upper"/> false) or Q(a, x) = 1 − P(a, x)
     /// (<paramref name="upper"/> true), each accurate in relative terms when it is small.
@@ -283,6 +322,12 @@ internal static class Distributions
         if (double.IsPositiveInfinity(x))
         {
             return upper ? 0 : 1;
+        }
+
+        if (a > 1e7)
+        {
+            // the series and the continued fraction need ~√a terms here: Temme's uniform expansion instead
+            return TemmeGamma(a, x, upper);
         }
 
         double prefactor = PoissonPrefactor(a, x);

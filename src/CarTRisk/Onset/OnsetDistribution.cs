@@ -137,7 +137,14 @@ public sealed record ParametricFit
 /// <param name="Scale">exp(μ̂), the Weibull scale in days (R's <c>rweibull(scale = )</c>).</param>
 /// <param name="Classification">Decreasing (upper &lt; 1), Increasing (lower &gt; 1), else Constant.</param>
 /// <param name="Cases">The number of onset times.</param>
-public sealed record WeibullShapeTest(double Shape, ConfidenceInterval ShapeInterval, double Scale, HazardShape Classification, int Cases);
+public sealed record WeibullShapeTest(double Shape, ConfidenceInterval ShapeInterval, double Scale, HazardShape Classification, int Cases)
+{
+    /// <summary>Whether the Weibull fit behind the test reached its maximum (<see cref="ParametricFit.Converged"/>).</summary>
+    public bool Converged { get; init; } = true;
+
+    /// <summary>Why not; null when converged.</summary>
+    public string? ConvergenceNote { get; init; }
+}
 
 /// <summary>Time-to-onset distributions: parametric fits and the WSP test.</summary>
 public static class OnsetDistribution
@@ -211,7 +218,11 @@ public static class OnsetDistribution
         double se = Math.Sqrt(fit.Variance[3]);
         double lower = 1 / Math.Exp(fit.LogScale + (z * se)), upper = 1 / Math.Exp(fit.LogScale - (z * se));
         var shape = upper < 1 ? HazardShape.Decreasing : lower > 1 ? HazardShape.Increasing : HazardShape.Constant;
-        return new WeibullShapeTest(1 / Math.Exp(fit.LogScale), new ConfidenceInterval(lower, upper), Math.Exp(fit.Intercept), shape, onsetDays.Length);
+        return new WeibullShapeTest(1 / Math.Exp(fit.LogScale), new ConfidenceInterval(lower, upper), Math.Exp(fit.Intercept), shape, onsetDays.Length)
+        {
+            Converged = fit.Converged,
+            ConvergenceNote = fit.ConvergenceNote,
+        };
     }
 
     /// <summary>The WSP test on the onset days of a cohort's cases (days from infusion to malignancy; a case diagnosed
