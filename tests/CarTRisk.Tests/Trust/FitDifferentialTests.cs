@@ -154,6 +154,61 @@ public sealed class FitDifferentialTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FineGray_EqualsCrr()
+    {
+        var failures = new List<string>();
+        int compared = 0, rShort = 0;
+        foreach (var r in Rows("finegray.csv"))
+        {
+            var t = Nums(r[1]);
+            var cause = r[2].Split(';').Select(int.Parse).ToArray();
+            var x = DesignMatrix.Build(Covariate.Numeric("x1", Nums(r[3])), Covariate.Numeric("x2", Nums(r[4])));
+            var fit = FineGray.Fit(t, cause, 1, x);
+            double b1 = Num(r[5]), b2 = Num(r[6]), ll = Num(r[7]);
+            string id = $"set {r[0]}";
+            if (Math.Abs(b1) > 8 || Math.Abs(b2) > 8)
+            {
+                // a monotone pseudo-likelihood (crr's coefficient runs off and it may still say converged): CarTRisk
+                // must say not converged, at a pseudo-likelihood no lower than crr's
+                rShort++;
+                if (fit.Converged || fit.LogPseudoLikelihood < ll - (1e-10 * Math.Abs(ll)))
+                {
+                    failures.Add($"{id}: crr runs off ({b1:G4}, {b2:G4}); CarTRisk converged = {fit.Converged} at {fit.LogPseudoLikelihood:R} vs {ll:R}");
+                }
+
+                continue;
+            }
+
+            if (!fit.Converged)
+            {
+                failures.Add($"{id}: not converged ({fit.ConvergenceNote})");
+            }
+
+            if (r[8] != "1" || fit.LogPseudoLikelihood > ll + (1e-9 * Math.Abs(ll)))
+            {
+                // crr stopped short of its gradient tolerance: CarTRisk's pseudo-likelihood must be at least crr's
+                rShort++;
+                if (fit.LogPseudoLikelihood < ll - (1e-10 * Math.Abs(ll)))
+                {
+                    failures.Add($"{id}: crr stopped short at {ll:R}, CarTRisk lower at {fit.LogPseudoLikelihood:R}");
+                }
+
+                continue;
+            }
+
+            compared++;
+            if (!Close(b1, fit.Coefficients[0], 1e-8, 1e-10) || !Close(b2, fit.Coefficients[1], 1e-8, 1e-10) || !Close(ll, fit.LogPseudoLikelihood, 1e-10, 0))
+            {
+                failures.Add($"{id}: crr {b1:R} {b2:R} {ll:R}, CarTRisk {fit.Coefficients[0]:R} {fit.Coefficients[1]:R} {fit.LogPseudoLikelihood:R}");
+            }
+        }
+
+        output.WriteLine($"{compared} Fine-Gray fits compared with crr, {rShort} where crr stopped short; {failures.Count} failures");
+        Assert.True(compared + rShort == 150, "the data file lost its rows");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
     public void CoxWithCaseWeightsOfAnyScale_EqualsCoxph()
     {
         var failures = new List<string>();
