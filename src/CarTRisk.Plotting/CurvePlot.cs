@@ -484,7 +484,7 @@ internal static class CurvePlot
 
             if (policy.Suppresses(c))
             {
-                cells[k] = policy.Mask;
+                cells[k] = policy.Marker;
             }
             else if (policy.Suppresses(c - shown))
             {

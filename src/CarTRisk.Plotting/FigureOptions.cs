@@ -207,9 +207,9 @@ public sealed class FigureTest
         {
             var rendered = Table.Render(policy);
             var pRow = rendered.Skip(1).LastOrDefault(r => r.Count > 0 && r[0] == "p");
-            if (pRow is not null && pRow[^1] == DisclosurePolicy.Suppressed)
+            if (pRow is not null && pRow[^1] == policy.Marker)
             {
-                return $"{Name}: p suppressed (rests on fewer than {policy.Threshold} events)";
+                return $"{Name}: p withheld ({policy.Marker})";
             }
         }
 

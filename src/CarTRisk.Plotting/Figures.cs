@@ -170,7 +170,7 @@ public static class Figures
 
         if (options.Disclosure.Suppresses(onset.Cases))
         {
-            throw new ArgumentException($"onset has {options.Disclosure.Mask} cases: any histogram would disclose them (FigureOptions.Disclosure; DisclosurePolicy.None inside the custodian's walls).", nameof(onset));
+            throw new ArgumentException($"onset has {options.Disclosure.Marker} cases: any histogram would disclose them (FigureOptions.Disclosure; DisclosurePolicy.None inside the custodian's walls).", nameof(onset));
         }
 
         if (onset.Days[^1] / bin > 10_000)

@@ -127,11 +127,11 @@ public static class ForestPlot
         foreach (var (label, r) in all)
         {
             var line = shown.Skip(1).First(l => l[0] == label);
-            bool hidden = line[4] == DisclosurePolicy.Suppressed;
+            bool hidden = line[4] == policy.Marker;
             rows.Add(new ForestRow(label, r.Ratio, r.Interval.Lower, r.Interval.Upper)
             {
                 Suppressed = hidden,
-                Text = hidden ? DisclosurePolicy.Suppressed : $"{line[4]} ({line[5]})",
+                Text = hidden ? policy.Marker : $"{line[4]} ({line[5]})",
                 Kind = label == "All" ? ForestRowKind.Pooled : ForestRowKind.Estimate,
             });
         }
@@ -193,12 +193,13 @@ public static class ForestPlot
     private static Figure Ratios(IReadOnlyList<string> terms, IReadOnlyList<double> ratio, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
         ResultTable table, string header, FigureOptions? options)
     {
-        var shown = table.Render((options ?? FigureOptions.Default).Disclosure);
+        var disclosure = (options ?? FigureOptions.Default).Disclosure;
+        var shown = table.Render(disclosure);
         var rows = new List<ForestRow>();
         for (int j = 0; j < terms.Count; j++)
         {
-            bool hidden = shown[j + 2][1] == DisclosurePolicy.Suppressed;
-            rows.Add(new ForestRow(terms[j], ratio[j], lower[j], upper[j]) { Suppressed = hidden, Text = hidden ? DisclosurePolicy.Suppressed : null });
+            bool hidden = shown[j + 2][1] == disclosure.Marker;
+            rows.Add(new ForestRow(terms[j], ratio[j], lower[j], upper[j]) { Suppressed = hidden, Text = hidden ? disclosure.Marker : null });
         }
 
         return Draw(rows, header, true, 1, options);
@@ -215,7 +216,7 @@ public static class ForestPlot
         const double Pad = 10, P = CurvePlot.TickPoints;
         var drawn = rows.Where(r => !r.Suppressed).ToList();
         bool weights = rows.Any(r => r.Weight is not null);
-        string Text(ForestRow r) => r.Text ?? (r.Suppressed ? DisclosurePolicy.Suppressed
+        string Text(ForestRow r) => r.Text ?? (r.Suppressed ? o.Disclosure.Marker
             : $"{r.Estimate.ToString("0.00", c)} ({r.Lower.ToString("0.00", c)} to {r.Upper.ToString("0.00", c)})");
 
         // axis range over the drawn limits (finite, and > 0 on a log axis) and the reference

@@ -25,10 +25,10 @@ public sealed record ProportionEstimate(int Cases, int CohortSize, double Value,
         ArgumentNullException.ThrowIfNull(policy);
         var c = System.Globalization.CultureInfo.InvariantCulture;
         bool hide = policy.Suppresses(Cases) || policy.Suppresses(CohortSize) || policy.Suppresses(CohortSize - Cases);
-        string x = hide && !policy.Suppresses(Cases) ? DisclosurePolicy.Suppressed : policy.FormatCount(Cases);
-        string n = hide && !policy.Suppresses(CohortSize) ? DisclosurePolicy.Suppressed : policy.FormatCount(CohortSize);
+        string x = hide ? policy.Marker : policy.FormatCount(Cases);
+        string n = hide && !policy.Suppresses(CohortSize) && policy.Suppresses(Cases) ? CohortSize.ToString(c) : hide ? policy.Marker : policy.FormatCount(CohortSize);
         return hide
-            ? $"{x}/{n} = {DisclosurePolicy.Suppressed}"
+            ? $"{x}/{n} = {policy.Marker}"
             : string.Create(c, $"{Cases}/{CohortSize} = {Value * 100:0.00} % ({Level * 100:0.####}% CI {Interval.Lower * 100:0.00} % to {Interval.Upper * 100:0.00} %, {Method})");
     }
 }
@@ -48,7 +48,7 @@ public sealed record RateEstimate(int Cases, double PersonTime, double Value, Co
         var policy = DisclosurePolicy.Default;
         var c = System.Globalization.CultureInfo.InvariantCulture;
         return policy.Suppresses(Cases)
-            ? string.Create(c, $"{policy.Mask} events / {PersonTime:0.##} = {DisclosurePolicy.Suppressed}")
+            ? string.Create(c, $"{policy.Marker} events / {PersonTime:0.##} = {policy.Marker}")
             : string.Create(c, $"{Cases} events / {PersonTime:0.##} = {Value:G6} ({Level * 100:0.####}% CI {Interval.Lower:G6} to {Interval.Upper:G6})");
     }
 

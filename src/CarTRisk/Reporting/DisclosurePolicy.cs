@@ -13,7 +13,8 @@ namespace CarTRisk;
 /// other mathematical formulas"; ABS and ONS output checking rules for secondary suppression, percentages and
 /// quantiles):</para>
 /// <list type="number">
-/// <item>Primary: a count in 1..Threshold − 1 prints as "&lt;Threshold". Zero is shown.</item>
+/// <item>Primary: a count in 1..Threshold − 1 prints as <see cref="Marker"/> ("&lt;Threshold"). Zero is shown. Every
+/// other withheld value prints as the same marker, so a reader cannot tell a small count from its complement.</item>
 /// <item>Derived values (percentages, intervals, rates next to person-time, risk estimates, quantiles and ranges) are
 /// suppressed when any count they rest on is suppressed or is itself in 1..Threshold − 1, including the complement
 /// n − x of a proportion x/n and the number of events behind a risk estimate; quantiles and ranges need at least
@@ -45,20 +46,35 @@ public sealed record DisclosurePolicy(int Threshold = 11)
     /// <returns>True when it must not be shown.</returns>
     public bool Suppresses(double count) => count > 0 && count < Threshold;
 
-    /// <summary>How a suppressed count prints: "&lt;Threshold".</summary>
+    /// <summary>"&lt;Threshold", the default <see cref="Marker"/>.</summary>
     public string Mask => "<" + Threshold.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>How a suppressed derived value (percentage, interval, rate, estimate, quantile) prints.</summary>
+    private readonly string? marker;
+
+    /// <summary>The one marker of EVERY withheld value: a small count, a count withheld so that no small count can be
+    /// derived from it (complementary suppression), and a derived value (percentage, interval, rate, estimate,
+    /// quantile, p-value). A reader cannot tell why a cell is withheld: the footnote says a withheld count is 1 or more,
+    /// nothing else. Default <see cref="Mask"/> ("&lt;11").</summary>
+    /// <exception cref="ArgumentException">An empty marker.</exception>
+    public string Marker
+    {
+        get => marker ?? Mask;
+        init => marker = string.IsNullOrWhiteSpace(value) ? throw new ArgumentException("Marker must be non-empty.", nameof(Marker)) : value;
+    }
+
+    /// <summary>Kept for compatibility: withheld values of every kind now print as <see cref="Marker"/>; this text is no
+    /// longer emitted by any rendering.</summary>
     public const string Suppressed = "suppressed";
 
-    /// <summary>A count as it may be shown: the number, or <see cref="Mask"/>.</summary>
+    /// <summary>A count as it may be shown on its own: the number, or <see cref="Marker"/>.</summary>
     /// <param name="count">A count ≥ 0.</param>
     /// <returns>The text.</returns>
     public string FormatCount(double count) =>
-        Suppresses(count) ? Mask : count.ToString("0.##", CultureInfo.InvariantCulture);
+        Suppresses(count) ? Marker : count.ToString("0.##", CultureInfo.InvariantCulture);
 
-    /// <summary>The footnote every rendering carries when something is suppressed.</summary>
+    /// <summary>The footnote every rendering carries when something is withheld: the marker covers small counts and
+    /// whatever would reveal one, so a withheld count is known only to be at least 1.</summary>
     internal string Footnote =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{Mask}: a count of 1-{Threshold - 1}; {Suppressed}: a value derivable from such a count (disclosure threshold {Threshold}).");
+            $"{Marker}: withheld, a count below {Threshold} or a value from which one could be derived (disclosure threshold {Threshold}); a withheld count is 1 or more.");
 }

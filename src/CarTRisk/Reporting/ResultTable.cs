@@ -268,8 +268,8 @@ internal static class Disclosure
     public static string Show(ResultCell cell, DisclosurePolicy policy, HashSet<CountCell> suppressed) => cell switch
     {
         CountCell c when c.Hidden => "",
-        CountCell c => suppressed.Contains(c) ? (policy.Suppresses(c.Count) ? policy.Mask : DisclosurePolicy.Suppressed) : c.RawText,
-        DerivedCell d => d.Basis.Any(b => suppressed.Contains(b) || policy.Suppresses(b.Count)) ? DisclosurePolicy.Suppressed : d.Text,
+        CountCell c => suppressed.Contains(c) ? policy.Marker : c.RawText,
+        DerivedCell d => d.Basis.Any(b => suppressed.Contains(b) || policy.Suppresses(b.Count)) ? policy.Marker : d.Text,
         _ => cell.RawText,
     };
 }

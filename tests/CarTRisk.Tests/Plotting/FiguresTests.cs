@@ -215,8 +215,8 @@ public sealed class FiguresTests
         var groups = Example.Records.Select(r => r.Product ?? "").ToArray();
         var lr = LogRank.Test(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray(), groups.AsSpan());
         var texts = SvgText.Parse(Figures.KaplanMeier(KmByProduct(6), FigureOptions.Default with { Test = FigureTest.From(lr) }).ToSvg());
-        var expected = lr.ToTable().Render(DisclosurePolicy.Default)[^1][^1] == DisclosurePolicy.Suppressed
-            ? "Log-rank: p suppressed (rests on fewer than 11 events)" : "Log-rank " + FigureTest.FormatP(lr.PValue);
+        var expected = lr.ToTable().Render(DisclosurePolicy.Default)[^1][^1] == DisclosurePolicy.Default.Marker
+            ? "Log-rank: p withheld (<11)" : "Log-rank " + FigureTest.FormatP(lr.PValue);
         Assert.Contains(texts, t => t.Text == expected);
         var open = SvgText.Parse(Figures.KaplanMeier(KmByProduct(6), FigureOptions.Default with { Test = FigureTest.From(lr), Disclosure = DisclosurePolicy.None }).ToSvg());
         Assert.Contains(open, t => t.Text == "Log-rank " + FigureTest.FormatP(lr.PValue));
@@ -243,7 +243,7 @@ public sealed class FiguresTests
         var curves = new[] { "a", "b" }.Select(k => (k, KaplanMeier.Estimate(t.Where((_, i) => g[i] == k).ToArray(), e.Where((_, i) => g[i] == k).ToArray()))).ToList();
         var options = FigureOptions.Default with { Test = FigureTest.From(lr), Scale = TimeScale.Days, CumulativeEvents = true, CumulativeCensored = true };
         var texts = SvgText.Parse(Figures.KaplanMeier(curves, options).ToSvg()).Select(x => x.Text).ToList();
-        Assert.Contains("Log-rank: p suppressed (rests on fewer than 11 events)", texts);
+        Assert.Contains("Log-rank: p withheld (<11)", texts);
         Assert.Contains("Cumulative events", texts);
         Assert.Contains("Cumulative censored", texts);
         Assert.DoesNotContain(texts, x => x is "1" or "2" or "3" or "4" or "5" or "6" or "7" or "8" or "9" or "10");
@@ -415,7 +415,7 @@ public sealed class FiguresTests
         var e20 = t20.Select(v => v % 5 == 0).ToArray();
         var small = CoxRegression.Fit(t20, e20, DesignMatrix.Build(Covariate.Numeric("x", t20.Select(v => v % 3).ToArray())));
         var masked = SvgText.Parse(ForestPlot.Draw(small).ToSvg());
-        Assert.Contains(masked, t => t.Text == DisclosurePolicy.Suppressed);
+        Assert.Contains(masked, t => t.Text == DisclosurePolicy.Default.Marker);
         Assert.DoesNotContain(masked, t => t.Text.Contains(small.HazardRatio[0].ToString("0.00", C) + " (", StringComparison.Ordinal));
         Assert.Contains(SvgText.Parse(ForestPlot.Draw(small, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg()),
             t => t.Text.StartsWith(small.HazardRatio[0].ToString("0.00", C) + " (", StringComparison.Ordinal));
@@ -429,8 +429,8 @@ public sealed class FiguresTests
         var sir = StandardizedIncidence.Compute(cohort, rates);
         var table = sir.ToTable().Render(DisclosurePolicy.Default);
         var texts = SvgText.Parse(ForestPlot.Draw(sir).ToSvg()).Select(t => t.Text).ToList();
-        int suppressedRows = table.Skip(1).Count(r => r[4] == DisclosurePolicy.Suppressed);
-        Assert.Equal(suppressedRows, texts.Count(t => t == DisclosurePolicy.Suppressed));
+        int suppressedRows = table.Skip(1).Count(r => r[4] == DisclosurePolicy.Default.Marker);
+        Assert.Equal(suppressedRows, texts.Count(t => t == DisclosurePolicy.Default.Marker));
         Assert.Contains("SIR (95% CI)", texts);
     }
 
@@ -442,7 +442,7 @@ public sealed class FiguresTests
         Assert.Throws<ArgumentException>(() => ForestPlot.Draw([new ForestRow("a", 1, 3, 2)], "x", true));
         // a zero lower limit on a log axis and an infinite upper limit draw arrows (filled triangles), not an error
         var svg = ForestPlot.Draw([new ForestRow("a", 0.5, 0, 2), new ForestRow("b", 2, 1, double.PositiveInfinity), new ForestRow("c", 1, 1, 1) { Suppressed = true }], "HR", true, 1).ToSvg();
-        Assert.Contains(SvgText.Parse(svg), t => t.Text == "suppressed");
+        Assert.Contains(SvgText.Parse(svg), t => t.Text == "<11");
         Assert.Equal([0.1, 0.2, 0.5, 1, 2, 5, 10], ForestPlot.LogTicks(0.15, 7));
         Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1], ForestPlot.LinearTicks(0, 1));
     }
