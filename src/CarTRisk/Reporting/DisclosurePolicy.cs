@@ -62,6 +62,11 @@ public sealed record DisclosurePolicy(int Threshold = 11)
         init => marker = string.IsNullOrWhiteSpace(value) ? throw new ArgumentException("Marker must be non-empty.", nameof(Marker)) : value;
     }
 
+    /// <summary>Whether every rendering is checked by <see cref="DisclosureAudit"/> before it is returned, withholding
+    /// more until no count of 1..Threshold − 1 can be pinned to an interval of width ≤ 2 by linear programming over the
+    /// released numbers (default true).</summary>
+    public bool Audit { get; init; } = true;
+
     /// <summary>Kept for compatibility: withheld values of every kind now print as <see cref="Marker"/>; this text is no
     /// longer emitted by any rendering.</summary>
     public const string Suppressed = "suppressed";

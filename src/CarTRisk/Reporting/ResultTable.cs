@@ -236,6 +236,55 @@ internal static class Disclosure
         }
 
         var margins = tables.SelectMany(t => t.Margins).ToList();
+        Complement(margins, suppressed);
+        if (policy.Audit)
+        {
+            // the linear audit: while a small count can be pinned, withhold the smallest shown part (else the total)
+            // of a margin that pins it, then complete the complementary suppression again
+            for (int round = 0; round < 10_000; round++)
+            {
+                var findings = DisclosureAudit.FindingCells(tables, policy, suppressed);
+                if (findings.Count == 0)
+                {
+                    break;
+                }
+
+                // one cell at a time, then audit again (one more withheld part often frees several findings)
+                bool added = false;
+                foreach (var cell in findings)
+                {
+                    foreach (var m in margins.Where(m => m.Contains(cell)))
+                    {
+                        var next = m.Skip(1).Where(p => p.Count > 0 && p != cell && !suppressed.Contains(p)).OrderBy(p => p.Count).FirstOrDefault()
+                            ?? (suppressed.Contains(m[0]) ? null : m[0]);
+                        if (next is not null && suppressed.Add(next))
+                        {
+                            added = true;
+                            break;
+                        }
+                    }
+
+                    if (added)
+                    {
+                        break;
+                    }
+                }
+
+                if (!added)
+                {
+                    break;   // nothing left to withhold in those margins: DisclosureAudit.Check reports what remains
+                }
+
+                Complement(margins, suppressed);
+            }
+        }
+
+        return suppressed;
+    }
+
+    /// <summary>Complementary suppression in every margin until stable.</summary>
+    private static void Complement(List<CountCell[]> margins, HashSet<CountCell> suppressed)
+    {
         bool changed = true;
         while (changed)
         {
@@ -261,8 +310,6 @@ internal static class Disclosure
                 }
             }
         }
-
-        return suppressed;
     }
 
     public static string Show(ResultCell cell, DisclosurePolicy policy, HashSet<CountCell> suppressed) => cell switch

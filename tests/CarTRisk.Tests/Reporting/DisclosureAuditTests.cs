@@ -1,0 +1,159 @@
+using System.Globalization;
+using Google.OrTools.LinearSolver;
+
+namespace CarTRisk.Tests.Reporting;
+
+/// <summary>Issue 21: one marker for every withheld value and the linear audit. An attacker of the test's own, written
+/// apart from the audit, reads the Markdown rendering as a recipient would (the products' patients and cases add up to
+/// the summary's totals; a withheld count is 1 or more) and bounds every product's cases by linear programming.</summary>
+public sealed class DisclosureAuditTests
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    private static Cohort Products(params (string Product, int Patients, int Cases)[] products)
+    {
+        var records = new List<CohortRecord>();
+        int id = 0;
+        var start = new DateOnly(2019, 1, 1);
+        foreach (var (product, n, cases) in products)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var infusion = start.AddDays(i % 400);
+                DateOnly? m = i < cases ? infusion.AddDays(100 + (i * 13 % 600)) : null;
+                records.Add(new CohortRecord($"P{id++}", product, infusion, infusion.AddDays(1500), m, m is null ? null : "solid", null, TransgeneStatus.NotTested));
+            }
+        }
+
+        return new Cohort(records);
+    }
+
+    [Fact]
+    public void TwoSmallPartsOfOneMargin_ArePinnedWithoutTheAudit_AndNotWithIt()
+    {
+        ResultTable Table()
+        {
+            var a = new CountCell(1);
+            var b = new CountCell(2);
+            var c = new CountCell(27);
+            var total = new CountCell(30);
+            var t = new ResultTable("Cases by product", "Product", "Cases");
+            t.AddRow(new TextCell("a"), a).AddRow(new TextCell("b"), b).AddRow(new TextCell("c"), c).AddRow(new TextCell("All"), total);
+            return t.AddMargin(total, a, b, c);
+        }
+
+        // complementary suppression alone adds nothing (two parts are withheld): a + b = 3 pins both to [1, 2]
+        var off = DisclosureAudit.Check([Table()], DisclosurePolicy.Default with { Audit = false });
+        Assert.False(off.Passed);
+        Assert.Equal(2, off.Findings.Count);
+        Assert.All(off.Findings, f => Assert.Equal((1.0, 2.0), (f.Lower, f.Upper)));
+        Assert.Contains("Cases by product: [All / Cases] = [a / Cases] + [b / Cases] + [c / Cases]", off.Findings[0].Relations);
+
+        // the audit withholds c too, and every withheld value prints as the one marker
+        var table = Table();
+        Assert.True(DisclosureAudit.Check([table], DisclosurePolicy.Default).Passed);
+        var shown = table.Render();
+        Assert.Equal(["<11", "<11", "<11", "30"], shown.Skip(1).Select(r => r[1]).ToArray());
+    }
+
+    [Fact]
+    public void IssueExample_PrimaryAndComplement_ShareTheMarker()
+    {
+        // products 1/50, 11/60, 30/100 with 42 cases shown: A + B = 12; with two markers A = 1 and B = 11 followed
+        var report = SafetySummary.Compute(Products(("A", 50, 1), ("B", 60, 11), ("C", 100, 30)));
+        var md = report.ToMarkdown();
+        Assert.DoesNotContain("suppressed", md, StringComparison.Ordinal);
+        var bounds = Attack(md);
+        Assert.True(bounds["A"].Upper - bounds["A"].Lower > 2, $"A in [{bounds["A"].Lower}, {bounds["A"].Upper}]");
+    }
+
+    public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 25)];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void LinearAttacker_FindsNoSmallCountOfAnyProduct(int seed)
+    {
+        var cohort = DisclosureAttackTests.MakeCohort(seed);
+        var truth = cohort.Records.GroupBy(r => r.Product ?? Cohort.Missing).ToDictionary(g => g.Key, g => g.Count(r => r.Outcome == FollowUpOutcome.Malignancy));
+        var report = SafetySummary.Compute(cohort);
+        var bounds = Attack(report.ToMarkdown());
+        foreach (var (product, cases) in truth)
+        {
+            if (cases is >= 1 and <= 10 && bounds.TryGetValue(product, out var b))
+            {
+                Assert.False(b.Upper - b.Lower <= 2, $"seed {seed}: {product} has {cases} cases, pinned to [{b.Lower}, {b.Upper}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void LinearAttacker_WithoutAPolicy_FindsTheTruth()
+    {
+        // so the attacker can fail: with nothing withheld it pins every product's cases exactly
+        int found = 0;
+        foreach (int seed in Enumerable.Range(1, 25))
+        {
+            var cohort = DisclosureAttackTests.MakeCohort(seed);
+            var truth = cohort.Records.GroupBy(r => r.Product ?? Cohort.Missing).ToDictionary(g => g.Key, g => g.Count(r => r.Outcome == FollowUpOutcome.Malignancy));
+            var bounds = Attack(SafetySummary.Compute(cohort).ToMarkdown(DisclosurePolicy.None));
+            foreach (var (product, cases) in truth.Where(t => t.Value is >= 1 and <= 10))
+            {
+                Assert.Equal((cases, cases), ((int)bounds[product].Lower, (int)bounds[product].Upper));
+                found++;
+            }
+        }
+
+        Assert.True(found > 10);
+    }
+
+    /// <summary>The recipient's linear attack on the Markdown: in the "By product" table, patients and cases of the
+    /// products add up to the Summary's totals, cases ≤ patients, a withheld count is ≥ 1, a shown one is fixed;
+    /// returns each product's feasible interval of cases.</summary>
+    private static Dictionary<string, (double Lower, double Upper)> Attack(string markdown)
+    {
+        var lines = markdown.Split('\n');
+        double? Summary(string measure) => lines.Where(l => l.StartsWith("| " + measure + " |", StringComparison.Ordinal))
+            .Select(l => Parse(l.Split('|')[2].Trim())).FirstOrDefault();
+        int start = Array.FindIndex(lines, l => l.StartsWith("## By product", StringComparison.Ordinal));
+        var rows = lines.Skip(start + 4).TakeWhile(l => l.StartsWith('|')).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
+        using var s = Solver.CreateSolver("GLOP")!;
+        var patients = new List<Variable>();
+        var cases = new Dictionary<string, Variable>();
+        foreach (var r in rows)
+        {
+            Variable V(string cell) => Parse(cell) is { } v ? s.MakeNumVar(v, v, "") : s.MakeNumVar(1, double.PositiveInfinity, "");
+            var p = V(r[2]);
+            var c = r[3] == "0" ? s.MakeNumVar(0, 0, "") : V(r[3]);
+            s.Add(c <= p);
+            patients.Add(p);
+            cases[r[1]] = c;
+        }
+
+        LinearExpr Sum(IEnumerable<Variable> vs) => vs.Skip(1).Aggregate((LinearExpr)vs.First(), (acc, v) => acc + v);
+        if (Summary("Patients") is { } np)
+        {
+            s.Add(Sum(patients) == np);
+        }
+
+        if (Summary("Cases (secondary malignancy)") is { } nc)
+        {
+            s.Add(Sum(cases.Values) == nc);
+        }
+
+        var result = new Dictionary<string, (double, double)>();
+        foreach (var (product, x) in cases)
+        {
+            s.Minimize(x);
+            s.Solve();
+            double lo = s.Objective().Value();
+            s.Maximize(x);
+            double hi = s.Solve() == Solver.ResultStatus.OPTIMAL ? s.Objective().Value() : double.PositiveInfinity;
+            result[product] = (lo, hi);
+        }
+
+        return result;
+    }
+
+    private static double? Parse(string cell) =>
+        double.TryParse(cell.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, C, out var v) ? v : null;
+}
