@@ -15,6 +15,24 @@ namespace CarTRisk;
 public sealed record OnsetSummary(int Cases, double? Median, double? Q1, double? Q3, double? Min, double? Max,
     ProportionEstimate? Within365Days, IReadOnlyList<double> Days)
 {
+    /// <summary>Released output through <see cref="DisclosurePolicy.Default"/>: quantiles and the range need at least
+    /// threshold cases, the count within 365 days and its complement are protected (the properties keep the raw values).</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var cases = new CountCell(Cases);
+        int within = Days.Count(d => d <= 365);
+        var w = new CountCell(within);
+        var after = new CountCell(Cases - within, hidden: true);
+        string D(double? v) => v is null ? "NA" : v.Value.ToString("0", c);
+        var t = new ResultTable(nameof(OnsetSummary), "Cases", "Median", "Q1", "Q3", "Min", "Max", "Within365Days");
+        t.AddRow(cases, new DerivedCell(D(Median), cases), new DerivedCell(D(Q1), cases), new DerivedCell(D(Q3), cases),
+            new DerivedCell(D(Min), cases), new DerivedCell(D(Max), cases), w);
+        t.AddMargin(cases, w, after);
+        return RecordText.Of(t);
+    }
+
     /// <summary>The share of cases diagnosed within <paramref name="days"/> days (onset ≤ days) with its exact interval.</summary>
     /// <param name="days">The window in days, finite and ≥ 0.</param>
     /// <param name="level">Confidence level.</param>
@@ -177,7 +195,20 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
 /// <param name="AtRisk">Patients still event-free and under observation at the landmark.</param>
 /// <param name="Cases">Malignancies from the landmark to the end of the window.</param>
 /// <param name="Risk">The conditional cumulative incidence at landmark + window, with its interval.</param>
-public sealed record ConditionalRisk(double LandmarkDays, double WindowDays, int AtRisk, int Cases, IncidencePoint Risk);
+public sealed record ConditionalRisk(double LandmarkDays, double WindowDays, int AtRisk, int Cases, IncidencePoint Risk)
+{
+    /// <summary>Released output through <see cref="DisclosurePolicy.Default"/> (the properties keep the raw values).</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var atRisk = new CountCell(AtRisk);
+        var cases = new CountCell(Cases);
+        var t = new ResultTable(nameof(ConditionalRisk), "LandmarkDays", "WindowDays", "AtRisk", "Cases", "Risk");
+        t.AddRow(new TextCell(LandmarkDays.ToString("0", CultureInfo.InvariantCulture)), new TextCell(WindowDays.ToString("0", CultureInfo.InvariantCulture)),
+            atRisk, cases, new DerivedCell(RecordText.Pct(Risk.Estimate), cases, atRisk));
+        return RecordText.Of(t);
+    }
+}
 
 /// <summary>A figure for an HTML report: a caption and its SVG markup.</summary>
 /// <param name="Caption">The caption (plain text).</param>
@@ -200,6 +231,39 @@ public sealed record SafetyGroupRow(string Product, int Patients, int Cases, Pro
 
     /// <summary>Cases diagnosed by the horizon (the events behind <see cref="RiskAtHorizon"/>).</summary>
     public int CasesByHorizon { get; init; }
+
+    /// <summary>Released output: the row through <see cref="DisclosurePolicy.Default"/> and its audit (counts of 1-10 and
+    /// whatever would reveal them withheld; risks rounded as in the report). The properties keep the raw values, for use
+    /// inside the data custodian's walls.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var patients = new CountCell(Patients);
+        var cases = new CountCell(Cases);
+        var nonCases = new CountCell(Patients - Cases, hidden: true);
+        var byHorizon = new CountCell(CasesByHorizon, hidden: true);
+        var t = new ResultTable(nameof(SafetyGroupRow), "Product", "Patients", "Cases", "CrudeIncidence", "RatePer100PersonYears", "RiskAtHorizon");
+        t.AddRow(new TextCell(Product), patients, cases,
+            new DerivedCell(RecordText.Pct(CrudeIncidence.Value), cases, patients, nonCases),
+            new DerivedCell(RatePer100PersonYears is { } r ? r.Value.ToString("0.###", CultureInfo.InvariantCulture) : "NA", cases),
+            new DerivedCell(RecordText.Pct(RiskAtHorizon.Estimate), cases, byHorizon));
+        t.AddMargin(patients, cases, nonCases);
+        return RecordText.Of(t);
+    }
+}
+
+/// <summary>ToString of result records: a one-row table rendered through the default policy (the one path).</summary>
+internal static class RecordText
+{
+    public static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %";
+
+    public static string Of(ResultTable table)
+    {
+        var shown = table.Render(DisclosurePolicy.Default);
+        var header = shown[0];
+        var row = shown[1];
+        return table.Title + " { " + string.Join(", ", header.Select((h, j) => $"{h} = {row[j]}")) + " }";
+    }
 }
 
 /// <summary>The safety report's tables.</summary>

@@ -13,7 +13,15 @@ namespace CarTRisk;
 /// <param name="BeyondFollowUp">Whether the time is past the last observed time (values carried forward; cuminc's
 /// <c>timepoints</c> gives NA there).</param>
 public readonly record struct IncidencePoint(double Time, double Estimate, double Variance, double Lower, double Upper,
-    bool BeyondFollowUp);
+    bool BeyondFollowUp)
+{
+    /// <summary>Released output: the risk and its interval rounded as in the reports (no count is carried here; the
+    /// tables that show risks beside numbers at risk apply the disclosure rules). The properties keep the raw values.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() =>
+        $"IncidencePoint {{ Time = {Time.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}, Estimate = {RecordText.Pct(Estimate)}, CI = {RecordText.Pct(Lower)} to {RecordText.Pct(Upper)} }}"
+        + (BeyondFollowUp ? " (beyond follow-up)" : "");
+}
 
 /// <summary>Options of <see cref="CumulativeIncidence"/>.</summary>
 public sealed record CumulativeIncidenceOptions

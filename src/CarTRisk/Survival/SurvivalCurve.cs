@@ -12,7 +12,20 @@ namespace CarTRisk;
 /// <param name="BeyondFollowUp">True when <paramref name="Time"/> is past the last observed time: the values are
 /// carried forward from it with nobody at risk (R's <c>extend = TRUE</c>), so they are not an estimate at that time.</param>
 public readonly record struct SurvivalPoint(double Time, double AtRisk, double Survival, double StdErr, double Lower,
-    double Upper, bool BeyondFollowUp);
+    double Upper, bool BeyondFollowUp)
+{
+    /// <summary>Released output through <see cref="DisclosurePolicy.Default"/>: the number at risk is a count, and the
+    /// estimate rests on it (withheld with it); percentages rounded as in the reports. The properties keep the raw values.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var atRisk = new CountCell(AtRisk);
+        var t = new ResultTable(nameof(SurvivalPoint), "Time", "AtRisk", "Survival", "CI");
+        t.AddRow(new TextCell(Time.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)), atRisk,
+            new DerivedCell(RecordText.Pct(Survival), atRisk), new DerivedCell($"{RecordText.Pct(Lower)} to {RecordText.Pct(Upper)}", atRisk));
+        return RecordText.Of(t) + (BeyondFollowUp ? " (beyond follow-up)" : "");
+    }
+}
 
 /// <summary>A quantile of the event-time distribution with its confidence interval; null where R gives NA
 /// (not reached).</summary>

@@ -157,3 +157,48 @@ public sealed class DisclosureAuditTests
     private static double? Parse(string cell) =>
         double.TryParse(cell.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, C, out var v) ? v : null;
 }
+
+/// <summary>Issue 21, recovery 6: records' ToString() is released output and goes through the default policy.</summary>
+public sealed class RecordToStringDisclosureTests
+{
+    [Fact]
+    public void SafetyGroupRow_SmallProduct_ShowsNoSmallCount()
+    {
+        var records = new List<CohortRecord>();
+        var start = new DateOnly(2020, 1, 1);
+        for (int i = 0; i < 9; i++)
+        {
+            records.Add(new CohortRecord($"S{i}", "obe-cel", start, start.AddDays(900), i == 0 ? start.AddDays(500) : null, i == 0 ? "solid" : null, null, TransgeneStatus.NotTested));
+        }
+
+        for (int i = 0; i < 60; i++)
+        {
+            records.Add(new CohortRecord($"L{i}", "axi-cel", start, start.AddDays(900), i < 20 ? start.AddDays(100 + i) : null, i < 20 ? "solid" : null, null, TransgeneStatus.NotTested));
+        }
+
+        var report = SafetySummary.Compute(new Cohort(records));
+        var small = report.ByProduct.First(g => g.Product == "obe-cel");
+        string text = small.ToString();
+        Assert.Equal((9, 1), (small.Patients, small.Cases));   // raw values stay available
+        Assert.DoesNotContain("= 9", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("= 1,", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("11.11", text, StringComparison.Ordinal);
+        Assert.Contains("Patients = <11", text, StringComparison.Ordinal);
+        Assert.Contains("Product = axi-cel, Patients = 60, Cases = 20", report.ByProduct.First(g => g.Product == "axi-cel").ToString(), StringComparison.Ordinal);
+
+        // onset of 21 cases: 20 within a year, 1 after: the count within a year would reveal the one after
+        var onset = report.Onset.ToString();
+        Assert.Contains("Cases = 21", onset, StringComparison.Ordinal);
+        Assert.Contains("Within365Days = <11", onset, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConditionalRisk_AndSurvivalPoint_WithholdSmallCounts()
+    {
+        var risk = new ConditionalRisk(365, 1826, 40, 3, new IncidencePoint(2191, 0.075, 0.001, 0.02, 0.18, false));
+        Assert.Equal("ConditionalRisk { LandmarkDays = 365, WindowDays = 1826, AtRisk = 40, Cases = <11, Risk = <11 }", risk.ToString());
+        var point = new SurvivalPoint(100, 7, 0.5, 0.1, 0.3, 0.7, false);
+        Assert.Equal("SurvivalPoint { Time = 100, AtRisk = <11, Survival = <11, CI = <11 }", point.ToString());
+        Assert.Equal("SurvivalPoint { Time = 100, AtRisk = 70, Survival = 50.00 %, CI = 30.00 % to 70.00 % }", (point with { AtRisk = 70 }).ToString());
+    }
+}
