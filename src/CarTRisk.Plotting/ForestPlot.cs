@@ -198,7 +198,7 @@ public static class ForestPlot
         var rows = new List<ForestRow>();
         for (int j = 0; j < terms.Count; j++)
         {
-            bool hidden = shown[j + 2][1] == disclosure.Marker;
+            bool hidden = shown[j + 3][1] == disclosure.Marker;   // header, Records, Events, then the terms
             rows.Add(new ForestRow(terms[j], ratio[j], lower[j], upper[j]) { Suppressed = hidden, Text = hidden ? disclosure.Marker : null });
         }
 

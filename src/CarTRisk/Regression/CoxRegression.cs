@@ -132,6 +132,10 @@ public sealed class CoxModel
     /// <summary>The confidence level of the intervals.</summary>
     public double Level { get; internal init; }
 
+    /// <summary>For each term, the events among records whose value is 1 when the term is a 0/1 indicator (a level of a
+    /// categorical covariate), −1 otherwise: the disclosure rules withhold the row of a level with 1..threshold − 1 events.</summary>
+    public ImmutableArray<int> TermEvents { get; internal set; } = [];
+
     /// <summary>The tie method used.</summary>
     public TieMethod Ties { get; internal init; }
 
@@ -177,14 +181,17 @@ public sealed class CoxModel
         var events = new CountCell(Events);
         var table = new ResultTable("Cox proportional hazards", "Term", "Hazard ratio", level, "p")
         {
-            Note = $"= coxph ({Ties.ToString().ToLowerInvariant()} ties); {Observations} records{(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
+            Note = $"= coxph ({Ties.ToString().ToLowerInvariant()} ties){(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
         };
+        table.AddRow(new TextCell("Records"), new CountCell(Observations), new TextCell(""), new TextCell(""));
         table.AddRow(new TextCell("Events"), events, new TextCell(""), new TextCell(""));
         for (int j = 0; j < Terms.Length; j++)
         {
-            table.AddRow(new TextCell(Terms[j]), new DerivedCell(HazardRatio[j].ToString("0.###", c), events),
-                new DerivedCell($"{Lower[j].ToString("0.###", c)} to {Upper[j].ToString("0.###", c)}", events),
-                new DerivedCell(PValue[j].ToString("G3", c), events));
+            // a level's row rests on its own events too (withheld when they are 1..threshold-1)
+            CountCell[] basis = j < TermEvents.Length && TermEvents[j] >= 0 ? [events, new CountCell(TermEvents[j], hidden: true)] : [events];
+            table.AddRow(new TextCell(Terms[j]), new DerivedCell(HazardRatio[j].ToString("0.###", c), basis),
+                new DerivedCell($"{Lower[j].ToString("0.###", c)} to {Upper[j].ToString("0.###", c)}", basis),
+                new DerivedCell(PValue[j].ToString("G3", c), basis));
         }
 
         return table;
@@ -264,6 +271,10 @@ public static class CoxRegression
         ArgumentNullException.ThrowIfNull(covariates);
         options ??= CoxOptions.Default;
         var data = CoxData.Prepare(durations, events, covariates, options);
-        return CoxFitter.Run(data, covariates.Terms, options);
+        var ev = events.ToArray();
+        var levelEvents = covariates.IndicatorEvents(i => ev[i], options.Counts);
+        var model = CoxFitter.Run(data, covariates.Terms, options);
+        model.TermEvents = [.. levelEvents];
+        return model;
     }
 }

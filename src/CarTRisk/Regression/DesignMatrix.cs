@@ -126,4 +126,30 @@ public sealed class DesignMatrix
 
         return new DesignMatrix([.. terms], [.. data], n);
     }
+
+    /// <summary>For each term, the events among rows whose value is 1 when the column is a 0/1 indicator (a level of a
+    /// categorical covariate); −1 for other columns. The disclosure rules withhold a model row whose level rests on
+    /// fewer than the threshold's events.</summary>
+    internal int[] IndicatorEvents(Func<int, bool> isEvent, ReadOnlySpan<double> counts = default)
+    {
+        var result = new int[Columns];
+        for (int j = 0; j < Columns; j++)
+        {
+            double events = 0;
+            bool indicator = true;
+            for (int i = 0; i < Rows && indicator; i++)
+            {
+                double v = this[i, j];
+                indicator = v is 0 or 1;
+                if (v == 1 && isEvent(i))
+                {
+                    events += counts.IsEmpty ? 1 : counts[i];
+                }
+            }
+
+            result[j] = indicator ? (int)Math.Min(int.MaxValue, events) : -1;
+        }
+
+        return result;
+    }
 }

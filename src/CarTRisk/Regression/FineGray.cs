@@ -88,6 +88,10 @@ public sealed class FineGrayModel
     /// <summary>Why <see cref="Converged"/> is false; null otherwise (the Round 3 name of <see cref="ConvergenceMessage"/>).</summary>
     public string? ConvergenceNote => ConvergenceMessage;
 
+    /// <summary>For each term, the events of interest among records whose value is 1 when the term is a 0/1 indicator,
+    /// −1 otherwise: the disclosure rules withhold the row of a level with 1..threshold − 1 events.</summary>
+    public ImmutableArray<int> TermEvents { get; internal set; } = [];
+
     /// <summary>max |U(β̂)|, the largest pseudo-score component at the returned point.</summary>
     public double GradientNorm { get; internal init; }
 
@@ -150,14 +154,16 @@ public sealed class FineGrayModel
         var events = new CountCell(Events);
         var table = new ResultTable("Fine-Gray subdistribution hazards", "Term", "SHR", (Level * 100).ToString("0.####", c) + "% CI", "p")
         {
-            Note = $"= cmprsk::crr; {Observations} records{(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
+            Note = $"= cmprsk::crr{(Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceMessage)}",
         };
+        table.AddRow(new TextCell("Records"), new CountCell(Observations), new TextCell(""), new TextCell(""));
         table.AddRow(new TextCell("Events of interest"), events, new TextCell(""), new TextCell(""));
         for (int j = 0; j < Terms.Length; j++)
         {
-            table.AddRow(new TextCell(Terms[j]), new DerivedCell(SubdistributionHazardRatio[j].ToString("0.###", c), events),
-                new DerivedCell($"{Lower[j].ToString("0.###", c)} to {Upper[j].ToString("0.###", c)}", events),
-                new DerivedCell(PValue[j].ToString("G3", c), events));
+            CountCell[] basis = j < TermEvents.Length && TermEvents[j] >= 0 ? [events, new CountCell(TermEvents[j], hidden: true)] : [events];
+            table.AddRow(new TextCell(Terms[j]), new DerivedCell(SubdistributionHazardRatio[j].ToString("0.###", c), basis),
+                new DerivedCell($"{Lower[j].ToString("0.###", c)} to {Upper[j].ToString("0.###", c)}", basis),
+                new DerivedCell(PValue[j].ToString("G3", c), basis));
         }
 
         return table;
@@ -202,7 +208,11 @@ public static class FineGray
         Guard.Level(options.Level, "options.Level");
         _ = CauseCoding.Scan(causes, nameof(causes));
         var data = FineGrayData.Prepare(durations, causes, eventOfInterest, covariates);
-        return FineGrayData.Run(data, covariates.Terms, options);
+        var cs = causes.ToArray();
+        var levelEvents = covariates.IndicatorEvents(i => cs[i] == eventOfInterest);
+        var model = FineGrayData.Run(data, covariates.Terms, options);
+        model.TermEvents = [.. levelEvents];
+        return model;
     }
 }
 

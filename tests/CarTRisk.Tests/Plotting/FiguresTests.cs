@@ -402,13 +402,19 @@ public sealed class FiguresTests
         var products = Example.Records.Select(r => (string?)r.Product).ToList();
         var x = DesignMatrix.Build(Covariate.Categorical("product", products, "axi-cel"));
         var cox = CoxRegression.Fit(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray(), x);
-        var texts = SvgText.Parse(ForestPlot.Draw(cox).ToSvg());
+        var texts = SvgText.Parse(ForestPlot.Draw(cox, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg());
         Assert.Contains(texts, t => t.Text == "HR (95% CI)");
         Assert.Contains(texts, t => t.Text == "1");   // the reference break on the log axis
         foreach (string term in cox.Terms)
         {
             Assert.Contains(texts, t => t.Text == term);
         }
+
+        // under the default policy every product level of the example rests on fewer than 11 of its own events: each
+        // row is withheld (issue 21, recovery 7), its term still named
+        var withheld = SvgText.Parse(ForestPlot.Draw(cox).ToSvg());
+        Assert.All(cox.TermEvents, e => Assert.InRange(e, 0, 10));
+        Assert.Equal(cox.Terms.Length, withheld.Count(t => t.Text == DisclosurePolicy.Default.Marker));
 
         // 20 records with 4 events: every estimate suppressed under the default policy
         var t20 = Enumerable.Range(1, 20).Select(i => (double)i).ToArray();

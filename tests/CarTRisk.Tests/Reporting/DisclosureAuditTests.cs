@@ -202,3 +202,33 @@ public sealed class RecordToStringDisclosureTests
         Assert.Equal("SurvivalPoint { Time = 100, AtRisk = 70, Survival = 50.00 %, CI = 30.00 % to 70.00 % }", (point with { AtRisk = 70 }).ToString());
     }
 }
+
+/// <summary>Issue 21, recovery 7: model tables show records as a count cell, and withhold the rows of levels with few
+/// events of their own.</summary>
+public sealed class ModelTableDisclosureTests
+{
+    [Fact]
+    public void CoxLevelWithTwoEvents_IsWithheld_AndRecordsAreACount()
+    {
+        var rng = new Random(3);
+        int n = 120;
+        var t = Enumerable.Range(0, n).Select(_ => (double)rng.Next(1, 500)).ToArray();
+        var group = Enumerable.Range(0, n).Select(i => i < 100 ? "common" : "rare").ToArray();
+        var e = Enumerable.Range(0, n).Select(i => i < 100 ? i % 3 == 0 : i is 100 or 105).ToArray();
+        var x = DesignMatrix.Build(Covariate.Categorical("group", group, "common"));
+        var cox = CoxRegression.Fit(t, e, x);
+        Assert.Equal([2], cox.TermEvents.ToArray());
+        var shown = cox.ToTable().Render();
+        Assert.Equal(["Records", "120"], shown[1].Take(2).ToArray());
+        Assert.Equal(["grouprare", "<11", "<11", "<11"], shown[3].ToArray());
+        Assert.Equal(cox.HazardRatio[0].ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), cox.ToTable().Render(DisclosurePolicy.None)[3][1]);
+
+        var fg = FineGray.Fit(t, e.Select(v => v ? 1 : 0).ToArray(), 1, x);
+        Assert.Equal(["grouprare", "<11", "<11", "<11"], fg.ToTable().Render()[3].ToArray());
+
+        // ten records: the count is withheld, not printed in a note
+        var few = CoxRegression.Fit(t.Take(10).ToArray(), [true, false, true, false, true, false, true, false, true, true], DesignMatrix.Build(Covariate.Numeric("x", t.Take(10).ToArray())));
+        Assert.DoesNotContain("10 records", few.ToString(), StringComparison.Ordinal);
+        Assert.Equal("<11", few.ToTable().Render()[1][1]);
+    }
+}
