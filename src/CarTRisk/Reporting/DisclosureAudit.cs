@@ -30,7 +30,7 @@ public sealed record AuditResult(bool Passed, IReadOnlyList<AuditFinding> Findin
 /// <para><see cref="DisclosurePolicy.Audit"/> (default true) runs the audit inside the one disclosure resolver on
 /// every rendering and withholds more (the smallest shown part of the margin that pins a finding) until it passes.</para>
 /// <para>What it does not yet model: risks × numbers at risk where nobody is censored, histogram bars against text,
-/// figure steps, and differences between releases other than those a DisclosureLedger is given.</para>
+/// figure steps, and differences between releases other than those made through one <see cref="DisclosureLedger"/>.</para>
 /// </remarks>
 public static class DisclosureAudit
 {

@@ -223,13 +223,19 @@ public sealed class ResultTable
 /// <summary>The one disclosure resolver.</summary>
 internal static class Disclosure
 {
-    /// <summary>Primary suppression, then complementary suppression in every margin until stable.</summary>
+    /// <summary>Cells a <see cref="DisclosureLedger"/> withholds in the rendering under way (their difference from an
+    /// earlier release would be a small count).</summary>
+    internal static readonly AsyncLocal<HashSet<CountCell>?> Forced = new();
+
+    /// <summary>Primary suppression (and the ledger's withheld cells), then complementary suppression in every margin
+    /// until stable, then the linear audit.</summary>
     public static HashSet<CountCell> Resolve(IReadOnlyList<ResultTable> tables, DisclosurePolicy policy)
     {
         var all = tables.SelectMany(t => t.Rows.SelectMany(r => r).OfType<CountCell>()
             .Concat(t.Rows.SelectMany(r => r).OfType<DerivedCell>().SelectMany(d => d.Basis))
             .Concat(t.Margins.SelectMany(m => m))).Distinct().ToList();
-        var suppressed = new HashSet<CountCell>(all.Where(c => policy.Suppresses(c.Count)));
+        var forced = Forced.Value;
+        var suppressed = new HashSet<CountCell>(all.Where(c => policy.Suppresses(c.Count) || (forced is not null && forced.Contains(c))));
         if (suppressed.Count == 0)
         {
             return suppressed;

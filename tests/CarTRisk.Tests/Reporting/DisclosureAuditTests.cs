@@ -232,3 +232,76 @@ public sealed class ModelTableDisclosureTests
         Assert.Equal("<11", few.ToTable().Render()[1][1]);
     }
 }
+
+/// <summary>Issue 21, recovery 9: differencing across releases through a <see cref="DisclosureLedger"/>.</summary>
+public sealed class DisclosureLedgerTests
+{
+    private static Cohort Sites(out List<CohortRecord> siteB)
+    {
+        // site A: 300 patients over three products; site B: 30 patients, one of them a case of product "x"
+        var records = new List<CohortRecord>();
+        var start = new DateOnly(2019, 1, 1);
+        string[] products = ["x", "y", "z"];
+        for (int i = 0; i < 300; i++)
+        {
+            var inf = start.AddDays(i);
+            bool cas = i % 7 == 0;
+            records.Add(new CohortRecord($"A{i}", products[i % 3], inf, inf.AddDays(1200), cas ? inf.AddDays(200 + i) : null, cas ? "solid" : null, null, TransgeneStatus.NotTested));
+        }
+
+        siteB = [];
+        for (int i = 0; i < 30; i++)
+        {
+            var inf = start.AddDays(i);
+            bool cas = i == 0;
+            siteB.Add(new CohortRecord($"B{i}", products[i % 3], inf, inf.AddDays(1200), cas ? inf.AddDays(300) : null, cas ? "solid" : null, null, TransgeneStatus.NotTested));
+        }
+
+        return new Cohort([.. records, .. siteB]);
+    }
+
+    private static Dictionary<string, string> ByProductCases(string markdown)
+    {
+        var lines = markdown.Split('\n');
+        int start = Array.FindIndex(lines, l => l.StartsWith("## By product", StringComparison.Ordinal));
+        return lines.Skip(start + 4).TakeWhile(l => l.StartsWith('|')).Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToDictionary(r => r[1], r => r[3]);
+    }
+
+    [Fact]
+    public void SiteMinusOne_TheRemovedSitesCountsAreNotDerivable()
+    {
+        var whole = Sites(out var siteB);
+        var minusB = new Cohort([.. whole.Records.Where(r => !siteB.Contains(r))]);
+        var ledger = new DisclosureLedger(DisclosurePolicy.Default);
+        var first = ByProductCases(ledger.Render(SafetySummary.Compute(whole), ReportFormat.Markdown));
+        var second = ByProductCases(ledger.Render(SafetySummary.Compute(minusB), ReportFormat.Markdown));
+        Assert.Equal(2, ledger.Released.Count);
+
+        // without the ledger, x's cases differ by exactly the one case of site B
+        var plain = ByProductCases(SafetySummary.Compute(minusB).ToMarkdown());
+        Assert.Equal(1, int.Parse(first["x"], CultureInfo.InvariantCulture) - int.Parse(plain["x"], CultureInfo.InvariantCulture));
+
+        foreach (var (product, cases) in second)
+        {
+            if (int.TryParse(cases, out int b) && int.TryParse(first[product], out int a))
+            {
+                Assert.False(a - b is >= 1 and <= 10, $"{product}: {a} then {b}");
+            }
+        }
+
+        Assert.Equal("&lt;11", second["x"]);   // Markdown escapes the marker
+    }
+
+    [Fact]
+    public void OnePatientRemoved_IsRefused()
+    {
+        var whole = Sites(out _);
+        var minusOne = new Cohort([.. whole.Records.Skip(1)]);
+        var ledger = new DisclosureLedger(DisclosurePolicy.Default);
+        ledger.Render(SafetySummary.Compute(whole), ReportFormat.Text);
+        var ex = Assert.Throws<InvalidOperationException>(() => ledger.Render(SafetySummary.Compute(minusOne), ReportFormat.Html));
+        Assert.Contains("Patients", ex.Message, StringComparison.Ordinal);
+        Assert.Single(ledger.Released);
+    }
+}
