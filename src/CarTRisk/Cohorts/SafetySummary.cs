@@ -311,14 +311,24 @@ internal static class SafetyTables
         {
             Note = "Aalen-Johansen = cmprsk::cuminc; the naive 1 - KM censors deaths and overstates the risk.",
         };
+        CountCell? previousEvents = null;
         foreach (double day in new[] { 365.0, 730.0, 1095.0, r.HorizonDays }.Distinct().Order())
         {
             var aj = r.RiskAt(day);
             var km = r.MalignancyFreeKaplanMeier.At(day);
             var events = new CountCell(r.CasesBy(day), hidden: true);
             string when = $"{day.ToString("0", C)} days ({(day / 365.25).ToString("0.0", C)} y){(aj.BeyondFollowUp ? ", beyond follow-up" : "")}";
-            risk.AddRow(new TextCell(when), new DerivedCell(Pct(aj.Estimate), events), new DerivedCell(Ci(aj.Lower, aj.Upper), events),
-                new DerivedCell(Pct(1 - km.Survival), events));
+
+            // before any censoring the risk is cases / patients: it gives the cases so far, and successive rows the
+            // cases between them (the linear audit withholds a row where that difference is small)
+            bool ajCensored = r.CumulativeIncidence is not { } cif || EstimatorTables.CensoredBefore(cif.Time, cif.Censored, day);
+            bool kmCensored = EstimatorTables.CensoredBefore(r.MalignancyFreeKaplanMeier.Time, r.MalignancyFreeKaplanMeier.Censored, day);
+            risk.AddRow(new TextCell(when), new DerivedCell(Pct(aj.Estimate), events) { Reveals = ajCensored ? [] : [events] },
+                new DerivedCell(Ci(aj.Lower, aj.Upper), events) { Reveals = [] },
+                new DerivedCell(Pct(1 - km.Survival), events) { Reveals = kmCensored ? [] : [events] });
+            var between = new CountCell(events.Count - (previousEvents?.Count ?? 0), hidden: true);
+            risk.AddMargin(events, previousEvents is null ? [between] : [previousEvents, between]);
+            previousEvents = events;
         }
 
         var onset = new ResultTable("Onset among cases (days from infusion)", "Measure", "Value");

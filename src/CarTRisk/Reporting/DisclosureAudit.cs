@@ -96,7 +96,7 @@ public static class DisclosureAudit
                     }
                     else if (row[j] is DerivedCell d && !d.Basis.Any(b => suppressed.Contains(b) || policy.Suppresses(b.Count)))
                     {
-                        foreach (var b in d.Basis)
+                        foreach (var b in d.Reveals ?? d.Basis)
                         {
                             fixedByDerived.Add(b);
                         }

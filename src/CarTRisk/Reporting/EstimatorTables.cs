@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace CarTRisk;
@@ -45,6 +46,20 @@ public static class EstimatorTables
         return times.ToArray();
     }
 
+    /// <summary>Whether anyone was censored before <paramref name="day"/> (then a risk no longer equals events / N).</summary>
+    internal static bool CensoredBefore(ImmutableArray<double> time, ImmutableArray<double> censored, double day)
+    {
+        for (int j = 0; j < time.Length && time[j] < day; j++)
+        {
+            if (censored[j] > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The Kaplan-Meier curve at chosen times (as <c>summary(fit, times = ...)</c>): number at risk, events
     /// since the previous time, survival and its interval. Survival rests on the events so far and the number at risk.</summary>
     /// <param name="curve">The curve.</param>
@@ -61,6 +76,7 @@ public static class EstimatorTables
             Note = "= summary(survfit(...), times = ...); events are those since the previous row.",
         };
         double cumulative = 0;
+        CountCell? previous = null;
         var rows = curve.RiskTable(t);
         foreach (var row in rows)
         {
@@ -68,8 +84,14 @@ public static class EstimatorTables
             var atRisk = new CountCell(row.AtRisk);
             var events = new CountCell(row.Events);
             var sofar = new CountCell(cumulative, hidden: true);
+
+            // before any censoring S = 1 − D/N: the survival gives the events so far, and successive rows the events
+            // between them (the audit knows both relations)
+            IReadOnlyList<CountCell> reveals = CensoredBefore(curve.Time, curve.Censored, row.Time) ? [] : [sofar];
             table.AddRow(new TextCell(Day(row.Time) + (row.BeyondFollowUp ? " (beyond follow-up)" : "")), atRisk, events,
-                new DerivedCell(Pct(row.Survival), sofar, atRisk), new DerivedCell(Ci(row.Lower, row.Upper), sofar, atRisk));
+                new DerivedCell(Pct(row.Survival), sofar, atRisk) { Reveals = reveals }, new DerivedCell(Ci(row.Lower, row.Upper), sofar, atRisk) { Reveals = reveals });
+            table.AddMargin(sofar, previous is null ? [events] : [previous, events]);
+            previous = sofar;
         }
 
         return table;
@@ -94,8 +116,10 @@ public static class EstimatorTables
         {
             Note = "= cmprsk::cuminc / survfit(Surv(t, factor(cause))); each estimate rests on the events of its cause so far.",
         };
+        var previous = new CountCell?[curve.CauseCodes.Length];
         foreach (double day in t)
         {
+            bool censored = CensoredBefore(curve.Time, curve.Censored, day);
             int i = StepFunction.LastAtOrBefore(curve.Time.AsSpan(), day);
             int next = i + 1 < curve.Time.Length ? i + 1 : -1;
             var atRisk = new CountCell(next >= 0 && curve.Time[next] > day ? curve.AtRisk[next] : i >= 0 && curve.Time[i] == day ? curve.AtRisk[i] : next >= 0 ? curve.AtRisk[next] : 0);
@@ -115,11 +139,15 @@ public static class EstimatorTables
                     interest = basis;
                 }
 
-                cells.Add(new DerivedCell(Pct(i < 0 ? 0 : curve.EstimateByCause[c][i]), basis));
+                // before any censoring F_c = D_c/N: the estimate gives the events so far, and rows the events between
+                cells.Add(new DerivedCell(Pct(i < 0 ? 0 : curve.EstimateByCause[c][i]), basis) { Reveals = censored ? [] : [basis] });
+                var between = new CountCell(events - (previous[c]?.Count ?? 0), hidden: true);
+                table.AddMargin(basis, previous[c] is null ? [between] : [previous[c]!, between]);
+                previous[c] = basis;
             }
 
             var point = curve.At(day);
-            cells.Add(new DerivedCell(Ci(point.Lower, point.Upper), interest ?? new CountCell(0, hidden: true)));
+            cells.Add(new DerivedCell(Ci(point.Lower, point.Upper), interest ?? new CountCell(0, hidden: true)) { Reveals = [] });
             table.AddRow([.. cells]);
         }
 

@@ -90,6 +90,11 @@ public sealed class DerivedCell : ResultCell
     /// <summary>The counts it rests on.</summary>
     public ImmutableArray<CountCell> Basis { get; }
 
+    /// <summary>The counts of <see cref="Basis"/> a reader can recompute exactly from the shown value (for the linear
+    /// audit): null = all of them (a percentage x/n beside x and n); empty for a risk after censoring, which fixes no
+    /// count; the events so far for a risk before any censoring (F = D/N).</summary>
+    public IReadOnlyList<CountCell>? Reveals { get; init; }
+
     /// <inheritdoc/>
     public override string RawText => Text;
 }
@@ -242,7 +247,14 @@ internal static class Disclosure
         }
 
         var margins = tables.SelectMany(t => t.Margins).ToList();
-        Complement(margins, suppressed);
+        // a hidden total is known to a reader only where a shown value reveals it (a risk before any censoring)
+        var known = new HashSet<CountCell>(tables.SelectMany(t => t.Rows.SelectMany(r => r)).SelectMany(c => c switch
+        {
+            CountCell k when !k.Hidden => [k],
+            DerivedCell d => d.Reveals ?? (IEnumerable<CountCell>)d.Basis,
+            _ => [],
+        }));
+        Complement(margins, suppressed, known);
         if (policy.Audit)
         {
             // the linear audit: while a small count can be pinned, withhold the smallest shown part (else the total)
@@ -281,7 +293,7 @@ internal static class Disclosure
                     break;   // nothing left to withhold in those margins: DisclosureAudit.Check reports what remains
                 }
 
-                Complement(margins, suppressed);
+                Complement(margins, suppressed, known);
             }
         }
 
@@ -289,7 +301,7 @@ internal static class Disclosure
     }
 
     /// <summary>Complementary suppression in every margin until stable.</summary>
-    private static void Complement(List<CountCell[]> margins, HashSet<CountCell> suppressed)
+    private static void Complement(List<CountCell[]> margins, HashSet<CountCell> suppressed, HashSet<CountCell> known)
     {
         bool changed = true;
         while (changed)
@@ -299,7 +311,7 @@ internal static class Disclosure
             {
                 var total = m[0];
                 var parts = m.Skip(1).Where(p => p.Count > 0).ToList();
-                if (suppressed.Contains(total))
+                if (suppressed.Contains(total) || (total.Hidden && !known.Contains(total)))
                 {
                     continue;   // an unknown total protects its parts from subtraction
                 }

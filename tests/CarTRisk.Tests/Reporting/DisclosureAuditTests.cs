@@ -305,3 +305,57 @@ public sealed class DisclosureLedgerTests
         Assert.Single(ledger.Released);
     }
 }
+
+/// <summary>Issue 21, recoveries 3 and 5: before any censoring a risk is cases / patients, so successive risk rows (and
+/// Kaplan-Meier rows) give the cases between them.</summary>
+public sealed class RiskRowDifferencingTests
+{
+    private static Cohort NoCensoringBeforeThreeYears()
+    {
+        var records = new List<CohortRecord>();
+        var start = new DateOnly(2018, 1, 1);
+        for (int i = 0; i < 200; i++)
+        {
+            DateOnly? m = i < 25 ? start.AddDays(400 + (i * 10)) : i < 35 ? start.AddDays(800 + (i * 5)) : null;
+            records.Add(new CohortRecord($"P{i}", "axi-cel", start, start.AddDays(1500), m, m is null ? null : "solid", null, TransgeneStatus.NotTested));
+        }
+
+        return new Cohort(records);
+    }
+
+    [Fact]
+    public void RiskRows_TenCasesBetweenTwoAndThreeYears_AreNotDerivable()
+    {
+        var report = SafetySummary.Compute(NoCensoringBeforeThreeYears());
+        var rows = report.Tables().First(t => t.Title.StartsWith("Cumulative risk", StringComparison.Ordinal)).Render();
+        string two = rows.First(r => r[0].StartsWith("730 days", StringComparison.Ordinal))[1];
+        string three = rows.First(r => r[0].StartsWith("1095 days", StringComparison.Ordinal))[1];
+
+        // without a policy: 12.50 % and 17.50 % of 200 give 25 and 35 cases, 10 between
+        var open = report.Tables().First(t => t.Title.StartsWith("Cumulative risk", StringComparison.Ordinal)).Render(DisclosurePolicy.None);
+        Assert.Equal(["12.50 %", "17.50 %"], new[] { open.First(r => r[0].StartsWith("730", StringComparison.Ordinal))[1], open.First(r => r[0].StartsWith("1095", StringComparison.Ordinal))[1] });
+
+        Assert.True(two == "<11" || three == "<11", $"2 y {two}, 3 y {three}");
+        Assert.True(DisclosureAudit.Check(report.Tables(), DisclosurePolicy.Default).Passed);
+    }
+
+    [Fact]
+    public void KaplanMeierRows_EventsBetweenRows_AreNotDerivableFromTheSurvival()
+    {
+        var cohort = NoCensoringBeforeThreeYears();
+        var km = KaplanMeier.Estimate(cohort.Durations.AsSpan(), cohort.Causes.Select(c => c == 1).ToArray());
+        var table = km.ToTable(365, 730, 1095);
+        var rows = table.Render();
+        Assert.Equal("<11", rows[3][2]);                     // 10 events between 2 and 3 years
+        Assert.True(rows[2][3] == "<11" || rows[3][3] == "<11", string.Join(" | ", rows.Select(r => string.Join(", ", r))));
+        Assert.True(DisclosureAudit.Check([table], DisclosurePolicy.Default).Passed);
+
+        // once someone is censored before the row, the survival no longer gives the events: nothing more is withheld
+        var censored = cohort.Durations.Select((d, i) => i == 199 ? 100.0 : d).ToArray();
+        var events = cohort.Causes.Select(c => c == 1).ToArray();
+        var kmC = KaplanMeier.Estimate(censored, events);
+        var rowsC = kmC.ToTable(365, 730, 1095).Render();
+        Assert.NotEqual("<11", rowsC[2][3]);
+        Assert.NotEqual("<11", rowsC[3][3]);
+    }
+}
