@@ -10,6 +10,10 @@ internal sealed record CurveSeries(string Label, int Group, double[] Time, doubl
     public LinePattern? Pattern { get; init; }
 
     public bool Band { get; init; } = true;
+
+    /// <summary>The events the curve counts (its cause); −1 = not given. A curve of 1..threshold − 1 events is not drawn:
+    /// the tables withhold its risk, and each of its steps would show a case.</summary>
+    public double TotalEvents { get; init; } = -1;
 }
 
 /// <summary>One row of the risk table: the whole (undisclosed-cut) columns of a group.</summary>
@@ -517,6 +521,15 @@ internal static class CurvePlot
     /// 1..threshold − 1 at risk.</summary>
     private static CurveSeries Disclosed(CurveSeries s, DisclosurePolicy policy)
     {
+        if (policy.Suppresses(s.TotalEvents))
+        {
+            return s with
+            {
+                Time = [], Value = [], Lower = [], Upper = [], Censored = [], AtRisk = [],
+                Label = s.Label + $" (not shown: fewer than {policy.Threshold} events)",
+            };
+        }
+
         int cut = Array.FindIndex(s.AtRisk, n => policy.Suppresses(n));
         if (cut < 0)
         {

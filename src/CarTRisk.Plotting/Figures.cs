@@ -35,7 +35,7 @@ public static class Figures
         for (int k = 0; k < curves.Count; k++)
         {
             var c = curves[k].Curve;
-            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Survival], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 1));
+            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Survival], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 1) { TotalEvents = c.Events.Sum() });
             rows.Add(new RiskRow(curves[k].Label, k, [.. c.Time], [.. c.AtRisk], [.. c.Events], [.. c.Censored]));
         }
 
@@ -62,7 +62,7 @@ public static class Figures
         for (int k = 0; k < curves.Count; k++)
         {
             var c = curves[k].Curve;
-            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0));
+            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0) { TotalEvents = EventsOfInterest(c).Sum() });
             rows.Add(new RiskRow(curves[k].Label, k, [.. c.Time], [.. c.AtRisk], EventsOfInterest(c), [.. c.Censored]));
         }
 

@@ -112,9 +112,11 @@ public sealed class FiguresTests
     [Fact]
     public void SixGroups_NoOverlappingText_LabelledRiskRows_NoBands_OkabeItoLines()
     {
+        // the example's products each have fewer than 11 cases: the layout is checked inside the custodian's walls
+        // (DisclosurePolicy.None); under the default policy those curves are not drawn (below)
         var curves = CifByProduct(6);
         Assert.Equal(6, curves.Count);
-        var figure = Figures.CumulativeIncidence(curves);
+        var figure = Figures.CumulativeIncidence(curves, FigureOptions.Default with { Disclosure = DisclosurePolicy.None });
         var svg = figure.ToSvg();
         var texts = SvgText.Parse(svg);
         var flat = texts.Where(t => !t.Rotated).ToList();
@@ -143,14 +145,29 @@ public sealed class FiguresTests
     }
 
     [Fact]
+    public void GroupsWithFewerThanElevenEvents_AreNotDrawn_UnderTheDefaultPolicy()
+    {
+        // issue 21, recovery 8: the tables withhold these products' risks, so the figure draws none of their curves
+        var curves = CifByProduct(6);
+        var svg = Figures.CumulativeIncidence(curves).ToSvg();
+        var lines = SvgText.Strokes(svg).Where(st => st.Width == 2 && HouseStyle.Palette.Contains(st.Stroke.ToUpperInvariant())).ToList();
+        Assert.Empty(lines);
+        var texts = SvgText.Parse(svg);
+        Assert.Contains(texts, t => t.Text.EndsWith("(not shown: fewer than 11 events)", StringComparison.Ordinal));
+        var open = Figures.CumulativeIncidence(curves, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg();
+        Assert.Contains(SvgText.Strokes(open), st => st.Width == 2 && HouseStyle.Palette.Contains(st.Stroke.ToUpperInvariant()));
+    }
+
+    [Fact]
     public void TwoGroups_BandsAreDrawnBeneathEveryLine()
     {
-        var svg = Figures.CumulativeIncidence(CifByProduct(2)).ToSvg();
+        var inside = FigureOptions.Default with { Disclosure = DisclosurePolicy.None };
+        var svg = Figures.CumulativeIncidence(CifByProduct(2), inside).ToSvg();
         var bands = SvgText.Fills(svg).Where(f => f.Opacity < 0.5 && HouseStyle.Palette.Contains(f.Fill.ToUpperInvariant())).ToList();
         var lines = SvgText.Strokes(svg).Where(s => s.Width == 2 && HouseStyle.Palette.Contains(s.Stroke.ToUpperInvariant())).ToList();
         Assert.Equal(2, bands.Select(b => b.Fill).Distinct().Count());
         Assert.True(bands.Max(b => b.Order) < lines.Min(l => l.Order), "a band is drawn over a line");
-        var noBands = Figures.CumulativeIncidence(CifByProduct(2), FigureOptions.Default with { ConfidenceBands = false }).ToSvg();
+        var noBands = Figures.CumulativeIncidence(CifByProduct(2), inside with { ConfidenceBands = false }).ToSvg();
         Assert.DoesNotContain(SvgText.Fills(noBands), f => f.Opacity < 0.5 && HouseStyle.Palette.Contains(f.Fill.ToUpperInvariant()));
     }
 
