@@ -145,8 +145,9 @@ public static class Figures
     /// <summary>A histogram of the time from infusion to diagnosis among cases, with the median marked; the x breaks
     /// fall on bin edges.</summary>
     /// <param name="onset">The onset summary (e.g. <c>SafetyReport.Onset</c>).</param>
-    /// <param name="binDays">Bin width in days, finite and &gt; 0; null (the default) for 3 months in a month scale,
-    /// 90 days in a day scale, a quarter year in a year scale.</param>
+    /// <param name="binDays">Bin width in days, finite and &gt; 0; null (the default) for a quarter year (61 days in a
+    /// day scale), so that a bin edge separates onsets up to day 365 from later ones. Bars never cross that edge while
+    /// each side holds the threshold, and bars of unequal width (merged bins) are drawn as density, as R's hist().</param>
     /// <param name="options">Figure options; null for the defaults (months, a 1-year marker).</param>
     /// <returns>The figure.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="onset"/> is null.</exception>
@@ -157,7 +158,9 @@ public static class Figures
     {
         ArgumentNullException.ThrowIfNull(onset);
         options = Check(options ?? FigureOptions.Default with { HorizonDays = 365 });
-        double bin = binDays ?? options.Scale switch { TimeScale.Months => 3 * 30.4375, TimeScale.Years => 365.25 / 4, _ => 90 };
+        // a quarter year (or 61 days on the days scale): a bin edge at 365.25 (366) days separates the report's "within
+        // 12 months" (onset <= 365) from later onsets, so the bars and that count cannot be differenced
+        double bin = binDays ?? (options.Scale == TimeScale.Days ? 61 : 365.25 / 4);
         if (!(bin > 0 && double.IsFinite(bin)))
         {
             throw new ArgumentOutOfRangeException(nameof(binDays), binDays, "binDays must be finite and > 0.");

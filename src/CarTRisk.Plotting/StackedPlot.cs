@@ -81,16 +81,32 @@ internal static class HistogramPlot
         }
 
         // Disclosure: adjacent bins are merged (left to right) until each bar holds at least the threshold; a short
-        // remainder joins the last bar. Without a threshold every bin is its own bar.
+        // remainder joins the last bar. Without a threshold every bin is its own bar. Where a bin edge falls in (365, 366]
+        // days (the report's "within 12 months" is onset <= 365), no bar crosses it while each side holds at least the threshold, so the
+        // bars up to a year add up to the text's count and their difference from it is 0.
+        int k365 = (int)Math.Ceiling(365 / bin);
+        int split = k365 * bin > 365 && k365 * bin <= 366 ? k365 : -1;   // an edge in (365, 366] splits integer days at 365
+        double leftTotal = split > 0 ? counts.Take(Math.Min(split, bins)).Sum() : 0;
+        bool keepSplit = split > 0 && split < bins && leftTotal >= policy.Threshold && onset.Cases - leftTotal >= policy.Threshold;
         var groups = new List<(int From, int To, double Count)>();
         int from = 0;
         double acc = 0;
         for (int b = 0; b < bins; b++)
         {
             acc += counts[b];
-            if (policy.Threshold <= 1 || acc >= policy.Threshold)
+            bool sideEnds = keepSplit && b == split - 1;
+            if (policy.Threshold <= 1 || acc >= policy.Threshold || (sideEnds && acc > 0))
             {
-                groups.Add((from, b, acc));
+                if (acc < policy.Threshold && groups.Count > 0 && policy.Threshold > 1)
+                {
+                    var prev = groups[^1];
+                    groups[^1] = (prev.From, b, prev.Count + acc);   // a short remainder before the split joins its side
+                }
+                else
+                {
+                    groups.Add((from, b, acc));
+                }
+
                 from = b + 1;
                 acc = 0;
             }
@@ -120,7 +136,10 @@ internal static class HistogramPlot
 
         int edges = (int)Math.Ceiling(bins / (double)every) * every;
         double xEnd = edges * bin;
-        double yMax = groups.Max(g => g.Count);
+        // bars of unequal width are drawn as density (cases per bin width), as R's hist() does, so areas stay true
+        bool density = groups.Select(g => g.To - g.From).Distinct().Count() > 1;
+        double Height((int From, int To, double Count) g) => density ? g.Count / (g.To - g.From + 1) : g.Count;
+        double yMax = groups.Max(Height);
         var yTicks = Breaks.Counts(yMax * 1.2);   // headroom for the median and horizon labels
         double yTop = yTicks[^1];
         var yLabels = yTicks.Select(v => v.ToString("0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
@@ -138,15 +157,15 @@ internal static class HistogramPlot
         }
 
         var colour = HouseStyle.Color(0);
-        foreach (var (lo, hi, count) in groups)
+        foreach (var g in groups)
         {
-            double x0 = X(lo * bin), x1 = X((hi + 1) * bin);
-            canvas.Rectangle(x0 + 0.75, Y(count), x1 - x0 - 1.5, Y(0) - Y(count), colour.WithAlpha(0.85));
+            double x0 = X(g.From * bin), x1 = X((g.To + 1) * bin), height = Height(g);
+            canvas.Rectangle(x0 + 0.75, Y(height), x1 - x0 - 1.5, Y(0) - Y(height), colour.WithAlpha(0.85));
         }
 
         var xTicks = Enumerable.Range(0, (edges / every) + 1).Select(k => k * every * bin).ToArray();
         CurvePlot.Frame(canvas, o, left, top, right, bottom, xTicks.Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
-            yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion to diagnosis ({Breaks.Unit(o.Scale)})", o.YLabel ?? "Cases", grid: false);
+            yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion to diagnosis ({Breaks.Unit(o.Scale)})", o.YLabel ?? (density ? $"Cases per {Breaks.TimeLabel(bin, o.Scale)} {Breaks.Unit(o.Scale)}" : "Cases"), grid: false);
         if (onset.Median is { } median)
         {
             var accent = HouseStyle.Color(1);

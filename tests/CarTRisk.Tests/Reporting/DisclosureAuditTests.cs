@@ -359,3 +359,21 @@ public sealed class RiskRowDifferencingTests
         Assert.NotEqual("<11", rowsC[3][3]);
     }
 }
+
+/// <summary>Issue 21, recovery 4: the onset histogram against the "within 12 months" text.</summary>
+public sealed class OnsetHistogramDisclosureTests
+{
+    [Fact]
+    public void Bars_UpToAYear_AddUpToTheTextsCount()
+    {
+        // 11 cases in the first quarter, 6 more by day 365, 30 later: a first bar of 0-91 days (11) beside the text's
+        // 17 would give 6 in days 92-365; the bars now end at the year edge
+        var days = Enumerable.Range(0, 11).Select(i => 10.0 + i).Concat(Enumerable.Range(0, 6).Select(i => 200.0 + i)).Concat(Enumerable.Range(0, 30).Select(i => 400.0 + (i * 20))).Order().ToArray();
+        var onset = new OnsetSummary(days.Length, null, null, null, days[0], days[^1], null, days);
+        double bin = 365.25 / 4;
+        var bars = CarTRisk.Plotting.HistogramPlot.Bars(onset, bin, DisclosurePolicy.Default);
+        double withinYear = days.Count(d => d <= 365);
+        Assert.Equal(withinYear, bars.Where(b => (b.To + 1) * bin <= 366).Sum(b => b.Count));
+        Assert.All(bars, b => Assert.True(b.Count >= 11));
+    }
+}
