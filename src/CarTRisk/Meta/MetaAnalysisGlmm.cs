@@ -181,16 +181,37 @@ public static partial class MetaAnalysis
                 return (xi * eta) - (ni * log1pe) - (u * u / (2 * s2)) - (0.5 * Math.Log(2 * Math.PI * s2));
             }
 
-            // conditional mode by Newton (h is strictly concave)
-            double mode = 0;
-            for (int it = 0; it < 200; it++)
+            // conditional mode: h' is strictly decreasing and changes sign in [σ²(x − n), σ²x]; safeguarded Newton
+            // (a step leaving the bracket bisects it instead), so it converges from any β and σ
+            double lo = s2 * (xi - ni), hi = s2 * xi;
+            double mode = Math.Clamp(0, lo, hi);
+            for (int it = 0; it < 500; it++)
             {
                 double p = 1 / (1 + Math.Exp(-(beta + mode)));
                 double d1 = xi - (ni * p) - (mode / s2);
+                if (d1 > 0)
+                {
+                    lo = mode;
+                }
+                else if (d1 < 0)
+                {
+                    hi = mode;
+                }
+                else
+                {
+                    break;
+                }
+
                 double d2 = -(ni * p * (1 - p)) - (1 / s2);
-                double step = -d1 / d2;
-                mode += step;
-                if (Math.Abs(step) <= 1e-15 * Math.Max(1, Math.Abs(mode)))
+                double next = mode - (d1 / d2);
+                if (!(next > lo && next < hi))
+                {
+                    next = lo + ((hi - lo) / 2);
+                }
+
+                double step = next - mode;
+                mode = next;
+                if (Math.Abs(step) <= 1e-15 * Math.Max(1, Math.Abs(mode)) || hi - lo <= 1e-15 * Math.Max(1, Math.Abs(mode)))
                 {
                     break;
                 }

@@ -209,6 +209,38 @@ public sealed class FitDifferentialTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Glmm_NeverBelowRmaGlmm()
+    {
+        var failures = new List<string>();
+        int rows = 0, higher = 0;
+        foreach (var r in Rows("glmm.csv"))
+        {
+            int[] xi = r[1].Split(';').Select(int.Parse).ToArray(), ni = r[2].Split(';').Select(int.Parse).ToArray();
+            double beta = Num(r[3]), tau2 = Num(r[4]);
+            var fit = MetaAnalysis.ProportionsGlmm(xi, ni);
+            double[] x = [.. xi.Select(v => (double)v)], n = [.. ni.Select(v => (double)v)];
+            double mine = MetaAnalysis.GlmmLogLik(x, n, fit.Estimate, Math.Sqrt(fit.Tau2));
+            double atR = MetaAnalysis.GlmmLogLik(x, n, beta, Math.Sqrt(tau2));
+            rows++;
+            if (!fit.Converged)
+            {
+                failures.Add($"set {r[0]}: not converged ({fit.ConvergenceNote})");
+            }
+
+            if (mine < atR - (1e-10 * Math.Abs(atR)))
+            {
+                failures.Add($"set {r[0]}: CarTRisk {mine:R} (beta {fit.Estimate:R}, tau2 {fit.Tau2:R}) below rma.glmm's {atR:R} (beta {beta:R}, tau2 {tau2:R})");
+            }
+
+            higher += mine > atR + 1e-9 ? 1 : 0;
+        }
+
+        output.WriteLine($"{rows} GLMM fits; {higher} above rma.glmm's point; {failures.Count} failures");
+        Assert.Equal(60, rows);
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
     public void CoxWithCaseWeightsOfAnyScale_EqualsCoxph()
     {
         var failures = new List<string>();
