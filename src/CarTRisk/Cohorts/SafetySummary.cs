@@ -392,10 +392,20 @@ internal static class SafetyTables
         {
             Note = "= survfit(..., start.time = landmark), death competing.",
         };
+        // the numbers at risk at successive landmarks (and the patients before the first) differ by those who left in
+        // between: margins, so a difference of 1..10 withholds the later number
+        CountCell previousAtRisk = patients;
         foreach (var c in r.ConditionalRisks)
         {
             var atRisk = new CountCell(c.AtRisk);
             var later = new CountCell(c.Cases, hidden: true);
+            conditional.AddMargin(previousAtRisk, atRisk, new CountCell(Math.Max(0, previousAtRisk.Count - c.AtRisk), hidden: true));
+            if (!ReferenceEquals(previousAtRisk, patients))
+            {
+                conditional.AddMargin(patients, atRisk, new CountCell(Math.Max(0, patients.Count - c.AtRisk), hidden: true));
+            }
+
+            previousAtRisk = atRisk;
             conditional.AddRow(new TextCell($"{(c.LandmarkDays / 365.25).ToString("0.#", C)} y{(c.Risk.BeyondFollowUp ? " (window beyond follow-up)" : "")}"), atRisk,
                 new DerivedCell(Pct(c.Risk.Estimate), atRisk, later), new DerivedCell(Ci(c.Risk.Lower, c.Risk.Upper), atRisk, later));
         }

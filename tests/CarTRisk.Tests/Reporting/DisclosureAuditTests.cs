@@ -377,3 +377,28 @@ public sealed class OnsetHistogramDisclosureTests
         Assert.All(bars, b => Assert.True(b.Count >= 11));
     }
 }
+
+/// <summary>Issue 21, recovery 9 within one report: successive numbers at risk of the conditional table.</summary>
+public sealed class ConditionalTableDisclosureTests
+{
+    [Fact]
+    public void NumbersAtRisk_DifferingBySmallCounts_AreWithheld()
+    {
+        // 300 patients: 3 leave before 1 year, 3 more before 2 years, everyone else is followed 6 years
+        var records = new List<CohortRecord>();
+        var start = new DateOnly(2015, 1, 1);
+        for (int i = 0; i < 300; i++)
+        {
+            int follow = i < 3 ? 200 : i < 6 ? 500 : 2200;
+            DateOnly? m = i % 10 == 9 ? start.AddDays(900 + i) : null;
+            records.Add(new CohortRecord($"P{i}", "axi-cel", start, start.AddDays(follow), m, m is null ? null : "solid", null, TransgeneStatus.NotTested));
+        }
+
+        var report = SafetySummary.Compute(new Cohort(records));
+        var open = report.Tables().First(t => t.Title.StartsWith("Risk over the next", StringComparison.Ordinal)).Render(DisclosurePolicy.None);
+        Assert.Equal(["297", "294"], open.Skip(1).Select(r => r[1]).ToArray());
+        var shown = report.Tables().First(t => t.Title.StartsWith("Risk over the next", StringComparison.Ordinal)).Render();
+        Assert.Equal(["<11", "<11"], shown.Skip(1).Select(r => r[1]).ToArray());
+        Assert.True(DisclosureAudit.Check(report.Tables(), DisclosurePolicy.Default).Passed);
+    }
+}
