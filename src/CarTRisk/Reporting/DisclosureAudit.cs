@@ -158,6 +158,40 @@ public static class DisclosureAudit
             }
         }
 
+        // groups: the parts of a margin a reader does not know, together (total minus the known parts): a group of
+        // 1..threshold − 1 (e.g. two small products, or those who left before either of two landmarks) is a finding too
+        foreach (var (t, cells) in margins)
+        {
+            if (findings.Count >= 1000)
+            {
+                break;
+            }
+
+            var unknown = cells.Skip(1).Where(c => c.Count > 0 && !(vars[c].Lb() == vars[c].Ub())).Distinct().ToList();
+            double sum = unknown.Sum(c => c.Count);
+            if (unknown.Count < 2 || !(sum >= 1 && sum < policy.Threshold))
+            {
+                continue;
+            }
+
+            objective.Clear();
+            foreach (var c in unknown)
+            {
+                objective.SetCoefficient(vars[c], 1);
+            }
+
+            objective.SetMinimization();
+            double lo = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.NegativeInfinity;
+            objective.SetMaximization();
+            double hi = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.PositiveInfinity;
+            if (hi - lo <= 2 + 1e-9)
+            {
+                findings.Add(new AuditFinding(t.Title, "together: " + string.Join(" + ", unknown.Select(c => Describe(c, position))), Math.Round(lo, 9), Math.Round(hi, 9),
+                    [$"{t.Title}: {Describe(cells[0], position)} = " + string.Join(" + ", cells.Skip(1).Select(p => Describe(p, position)))]));
+                pinned?.Add(unknown.OrderBy(c => c.Count).First());
+            }
+        }
+
         return findings;
     }
 

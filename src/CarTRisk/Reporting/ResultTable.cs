@@ -273,7 +273,9 @@ internal static class Disclosure
                 {
                     foreach (var m in margins.Where(m => m.Contains(cell)))
                     {
-                        var next = m.Skip(1).Where(p => p.Count > 0 && p != cell && !suppressed.Contains(p)).OrderBy(p => p.Count).FirstOrDefault()
+                        // a part a reader knows (shown, or revealed by a shown value) first, smallest first; else the total
+                        var next = m.Skip(1).Where(p => p.Count > 0 && p != cell && !suppressed.Contains(p) && (!p.Hidden || known.Contains(p)))
+                            .OrderBy(p => p.Count).FirstOrDefault()
                             ?? (suppressed.Contains(m[0]) ? null : m[0]);
                         if (next is not null && suppressed.Add(next))
                         {
