@@ -967,7 +967,7 @@ internal sealed class GpsLikelihood
         Ascent Finish(double[] uu, double ff, bool ok, int it, double gnorm, string? why = null)
         {
             var bounds = Enumerable.Range(0, dim).Where(j => uu[j] <= Lower[j] || uu[j] >= Upper[j])
-                .Select(j => $"{Names[j]} at {(uu[j] <= Lower[j] ? (j == 4 ? "1e-6" : "1e-6") : (j == 4 ? "1 - 1e-6" : "1e4"))}").ToList();
+                .Select(j => $"{Names[j]} at {(uu[j] <= Lower[j] ? "1e-6" : j == 4 ? "1 - 1e-6" : "1e4")}").ToList();
             string? note = why ?? (bounds.Count > 0 ? string.Join(", ", bounds) : null);
             return new Ascent(ToTheta(uu), ff, ok, it, gnorm, note);
         }

@@ -29,8 +29,9 @@ public sealed record AuditResult(bool Passed, IReadOnlyList<AuditFinding> Findin
 /// is an equality. A finding is a count of 1..threshold − 1 whose feasible interval has width ≤ 2.</para>
 /// <para><see cref="DisclosurePolicy.Audit"/> (default true) runs the audit inside the one disclosure resolver on
 /// every rendering and withholds more (the smallest shown part of the margin that pins a finding) until it passes.</para>
-/// <para>What it does not yet model: risks × numbers at risk where nobody is censored, histogram bars against text,
-/// figure steps, and differences between releases other than those made through one <see cref="DisclosureLedger"/>.</para>
+/// <para>Besides single counts it checks groups: the parts of a margin a reader does not know, together. What it does
+/// not model: rates × person-time, figure steps inside a drawn curve, linear combinations across margins other than
+/// those, and differences between releases other than those made through one <see cref="DisclosureLedger"/>.</para>
 /// </remarks>
 public static class DisclosureAudit
 {
@@ -132,21 +133,32 @@ public static class DisclosureAudit
             }
         }
 
+        // the smallest and largest value of the sum of some counts that the relations allow
         var objective = solver.Objective();
-        foreach (var target in targets)
+        (double Lo, double Hi) Bounds(IEnumerable<CountCell> sum)
         {
-            var x = Var(target);
             objective.Clear();
-            objective.SetCoefficient(x, 1);
+            foreach (var c in sum)
+            {
+                objective.SetCoefficient(vars[c], 1);
+            }
+
             objective.SetMinimization();
             double lo = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.NegativeInfinity;
             objective.SetMaximization();
-            var status = solver.Solve();
-            double hi = status == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.PositiveInfinity;
+            double hi = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.PositiveInfinity;
+            return (lo, hi);
+        }
+
+        string Relation(ResultTable table, CountCell[] cells) =>
+            $"{table.Title}: {Describe(cells[0], position)} = " + string.Join(" + ", cells.Skip(1).Select(p => Describe(p, position)));
+
+        foreach (var target in targets)
+        {
+            var (lo, hi) = Bounds([target]);
             if (hi - lo <= 2 + 1e-9)
             {
-                var relations = margins.Where(m => m.Cells.Contains(target)).Select(m => $"{m.Table.Title}: {Describe(m.Cells[0], position)} = " +
-                    string.Join(" + ", m.Cells.Skip(1).Select(p => Describe(p, position)))).ToList();
+                var relations = margins.Where(m => m.Cells.Contains(target)).Select(m => Relation(m.Table, m.Cells)).ToList();
                 var (table, cell) = position.TryGetValue(target, out var pos) ? pos
                     : (margins.First(m => m.Cells.Contains(target)).Table.Title, "a hidden part of " + Describe(margins.First(m => m.Cells.Contains(target)).Cells[0], position));
                 findings.Add(new AuditFinding(table, cell, Math.Round(lo, 9), Math.Round(hi, 9), relations));
@@ -174,20 +186,11 @@ public static class DisclosureAudit
                 continue;
             }
 
-            objective.Clear();
-            foreach (var c in unknown)
-            {
-                objective.SetCoefficient(vars[c], 1);
-            }
-
-            objective.SetMinimization();
-            double lo = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.NegativeInfinity;
-            objective.SetMaximization();
-            double hi = solver.Solve() == Solver.ResultStatus.OPTIMAL ? objective.Value() : double.PositiveInfinity;
+            var (lo, hi) = Bounds(unknown);
             if (hi - lo <= 2 + 1e-9)
             {
                 findings.Add(new AuditFinding(t.Title, "together: " + string.Join(" + ", unknown.Select(c => Describe(c, position))), Math.Round(lo, 9), Math.Round(hi, 9),
-                    [$"{t.Title}: {Describe(cells[0], position)} = " + string.Join(" + ", cells.Skip(1).Select(p => Describe(p, position)))]));
+                    [Relation(t, cells)]));
                 pinned?.Add(unknown.OrderBy(c => c.Count).First());
             }
         }
