@@ -43,6 +43,15 @@ public sealed record CumulativeIncidenceOptions
     /// <summary>Merge times that differ only by rounding, as survfit's default <c>timefix = TRUE</c> (true, the
     /// default); false keeps exact times, which is what <c>cmprsk::cuminc</c> does. Integer days are never affected.</summary>
     public bool TimeFix { get; init; } = true;
+
+    /// <summary>Case weights per record, finite and ≥ 0 (e.g. inverse-probability weights); null = none. With weights
+    /// the estimates are the weighted Aalen-Johansen values (= survfit's <c>pstate</c> with <c>weights = w</c>), the
+    /// standard error is ALWAYS the infinitesimal jackknife on the probability scale, se² = Σᵢ (wᵢ Uᵢ(t))² (= <c>survfit(Surv(t,
+    /// factor(cause)) ~ 1, weights = w, id = seq_along(t), robust = TRUE)$std.err</c>), <see
+    /// cref="CumulativeIncidenceCurve.Variance"/> is its square and the intervals use it whatever
+    /// <see cref="IntervalVariance"/> says; AtRisk, EventsByCause and Censored stay the UNWEIGHTED counts (survfit shows
+    /// weighted sums), so risk tables and the disclosure rules see people. Not with delayed entry.</summary>
+    public double[]? Weights { get; init; }
 }
 
 /// <summary>The variance estimator behind a cumulative incidence interval.</summary>
@@ -216,6 +225,13 @@ public static class CumulativeIncidence
     {
         ArgumentNullException.ThrowIfNull(options);
         var coding = Validate(durations, causes, eventOfInterest, options.Level);
+        if (options.Weights is { } weights)
+        {
+            WeightedTables.ValidateWeights(weights, durations.Length);
+            var (weighted, squares, counts) = WeightedTables.Build(durations, causes, default, coding, weights, nameof(durations), options.TimeFix);
+            return FromTable(weighted, eventOfInterest, options, squares, counts);
+        }
+
         var table = EventTable.Build(durations, causes, default, coding, nameof(durations), options.TimeFix);
         return FromTable(table, eventOfInterest, options);
     }
@@ -239,6 +255,11 @@ public static class CumulativeIncidence
     {
         options ??= CumulativeIncidenceOptions.Default;
         var coding = Validate(durations, causes, eventOfInterest, options.Level);
+        if (options.Weights is not null)
+        {
+            throw new ArgumentException("case weights are not supported with delayed entry; use MultiState.AalenJohansen.", nameof(options));
+        }
+
         Guard.FiniteNonNegative(durations, nameof(durations));
         KaplanMeier.ValidateEntries(entryTimes, durations);
         var table = EventTable.BuildWithEntry(durations, causes, default, coding, entryTimes, options.TimeFix);
@@ -267,13 +288,28 @@ public static class CumulativeIncidence
         Guard.FiniteNonNegative(durations, nameof(durations));
         var keptTimes = new List<double>();
         var keptCauses = new List<int>();
+        var keptWeights = new List<double>();
+        if (options.Weights is { } all)
+        {
+            WeightedTables.ValidateWeights(all, durations.Length);
+        }
+
         for (int i = 0; i < durations.Length; i++)
         {
             if (durations[i] >= landmark)
             {
                 keptTimes.Add(durations[i]);
                 keptCauses.Add(causes[i]);
+                if (options.Weights is { } w)
+                {
+                    keptWeights.Add(w[i]);
+                }
             }
+        }
+
+        if (options.Weights is not null)
+        {
+            options = options with { Weights = [.. keptWeights] };
         }
 
         if (keptTimes.Count == 0)
@@ -310,7 +346,8 @@ public static class CumulativeIncidence
         return CauseCoding.Scan(causes, nameof(causes), eventOfInterest);
     }
 
-    internal static CumulativeIncidenceCurve FromTable(EventTable table, int eventOfInterest, CumulativeIncidenceOptions options)
+    internal static CumulativeIncidenceCurve FromTable(EventTable table, int eventOfInterest, CumulativeIncidenceOptions options,
+        EventTable? squares = null, EventTable? counts = null)
     {
         int m = table.Count, k = table.CauseCount;
         var estimate = new double[k][];
@@ -378,18 +415,25 @@ public static class CumulativeIncidence
             byState[c] = estimate[c - 1];
         }
 
-        var jackknife = !table.HasDelayedEntry ? InfinitesimalJackknife.StdErr(table, eventFree, byState)
+        var jackknife = !table.HasDelayedEntry ? InfinitesimalJackknife.StdErr(table, eventFree, byState, squares)
             : table.DelayedRecords is { } records ? InfinitesimalJackknife.StdErrDelayed(table, records.Entry, records.Exit, records.Columns, eventFree, byState)
             : null;
-        var se = options.IntervalVariance == CumulativeIncidenceVariance.Jackknife && jackknife is not null
+        var se = (options.IntervalVariance == CumulativeIncidenceVariance.Jackknife || squares is not null) && jackknife is not null
             ? jackknife[column]
             : variance.Select(Math.Sqrt).ToArray();
+        if (squares is not null && jackknife is not null)
+        {
+            // weighted: cuminc's variance does not apply; the reported variance is the jackknife's
+            variance = jackknife[column].Select(x => x * x).ToArray();
+        }
+
+        var shown = counts ?? table;
         var lower = new double[m];
         var upper = new double[m];
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.LimitsFromStdErr(options.Transform, z, f1, se, lower, upper);
-        return new CumulativeIncidenceCurve(eventOfInterest, table.CauseCodes, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(table.AtRiskArray),
-            table.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(table.CensoredArray),
+        return new CumulativeIncidenceCurve(eventOfInterest, table.CauseCodes, KaplanMeier.Wrap(table.TimeArray), KaplanMeier.Wrap(shown.AtRiskArray),
+            shown.EventArrays.Skip(1).Select(KaplanMeier.Wrap).ToImmutableArray(), KaplanMeier.Wrap(shown.CensoredArray),
             KaplanMeier.Wrap(f1), KaplanMeier.Wrap(variance), KaplanMeier.Wrap(lower), KaplanMeier.Wrap(upper),
             KaplanMeier.Wrap(eventFree), estimate.Select(KaplanMeier.Wrap).ToImmutableArray(),
             jackknife is null ? [] : jackknife.Select(KaplanMeier.Wrap).ToImmutableArray(), options);

@@ -30,8 +30,14 @@ internal static class InfinitesimalJackknife
     }
 
     /// <summary>Standard errors by state: [0] event-free, [c] cause c; one value per table row.</summary>
-    public static double[][] StdErr(EventTable table, double[] eventFree, double[][] cif)
+    /// <remarks>With case weights, <paramref name="table"/> holds the weighted sums and <paramref name="squares"/> the
+    /// sums of squared weights: U_i is then the derivative with respect to w_i and se² = Σ_i (w_i U_i)² (= survfit with
+    /// weights, id and robust = TRUE), so each cell contributes Σw² U² in place of count · U².</remarks>
+    public static double[][] StdErr(EventTable table, double[] eventFree, double[][] cif, EventTable? squares = null)
     {
+        var n2 = (squares ?? table).AtRiskArray;
+        var d2 = (squares ?? table).EventArrays;
+        var cens2 = (squares ?? table).CensoredArray;
         int m = table.Count, k = table.CauseCount;
         var n = table.AtRiskArray;
         var d = table.EventArrays;
@@ -75,7 +81,7 @@ internal static class InfinitesimalJackknife
             // Cells exiting at row j: censored (cause 0) or an event of cause c0, each with its own extra term.
             for (int c0 = 0; c0 <= k; c0++)
             {
-                double count = c0 == 0 ? cens[j] : d[c0][j];
+                double count = c0 == 0 ? cens2[j] : d2[c0][j];
                 if (count == 0)
                 {
                     continue;
@@ -103,7 +109,7 @@ internal static class InfinitesimalJackknife
                 }
             }
 
-            double stillAtRisk = n[j] - d[0][j] - cens[j];
+            double stillAtRisk = n2[j] - d2[0][j] - cens2[j];
             result[0][j] += (stillAtRisk * dSnew * dSnew) + (sNow * sNow * sumBB[0]);
             for (int c = 1; c <= k; c++)
             {

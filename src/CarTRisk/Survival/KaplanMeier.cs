@@ -20,6 +20,14 @@ public sealed record KaplanMeierOptions
     /// <summary>Merge times that differ only by rounding (survival's <c>aeqSurv</c>), as survfit's default
     /// <c>timefix = TRUE</c>; false keeps exact times (<c>timefix = FALSE</c>). Integer days are never affected.</summary>
     public bool TimeFix { get; init; } = true;
+
+    /// <summary>Case weights per record, finite and ≥ 0 (e.g. inverse-probability weights); null = none. With weights
+    /// the estimate is the weighted product-limit Π(1 − Σw d/Σw n) (= survfit's <c>surv</c> with <c>weights = w</c>) and
+    /// <see cref="SurvivalCurve.StdErr"/> is ALWAYS the infinitesimal jackknife on the probability scale, se² = Σᵢ (wᵢ
+    /// ∂S/∂wᵢ)² (= <c>summary(survfit(Surv(t, s) ~ 1, weights = w, id = seq_along(t), robust = TRUE), times)$std.err</c>);
+    /// the limits apply the transform to se/S (log: S exp(∓z·se/S)). AtRisk, Events and Censored stay the UNWEIGHTED
+    /// counts (survfit shows weighted sums), so risk tables and the disclosure rules see people. Not with delayed entry.</summary>
+    public double[]? Weights { get; init; }
 }
 
 /// <summary>The Kaplan-Meier product-limit estimator of the survival function.</summary>
@@ -48,6 +56,13 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
+        if (options.Weights is { } weights)
+        {
+            WeightedTables.ValidateWeights(weights, durations.Length);
+            var (weighted, squares, counts) = WeightedTables.Build(durations, default, events, CauseCoding.Dense(1), weights, nameof(durations), options.TimeFix);
+            return FromWeighted(weighted, squares, counts, options);
+        }
+
         return FromTable(EventTable.Build(durations, default, events, CauseCoding.Dense(1), nameof(durations), options.TimeFix), options);
     }
 
@@ -80,6 +95,11 @@ public static class KaplanMeier
     {
         options ??= KaplanMeierOptions.Default;
         Validate(durations, events.Length, nameof(events), options);
+        if (options.Weights is not null)
+        {
+            throw new ArgumentException("case weights are not supported with delayed entry; use MultiState.AalenJohansen.", nameof(options));
+        }
+
         Guard.FiniteNonNegative(durations, nameof(durations));
         ValidateEntries(entryTimes, durations);
         return FromTable(EventTable.BuildWithEntry(durations, default, events, CauseCoding.Dense(1), entryTimes, options.TimeFix), options);
@@ -138,6 +158,27 @@ public static class KaplanMeier
         double z = Distributions.NormalQuantile((1 + options.Level) / 2);
         IntervalKernels.Limits(options.Transform, z, survival, seLog, lower, upper);
         return new SurvivalCurve(Wrap(table.TimeArray), Wrap(table.AtRiskArray), Wrap(table.EventArrays[0]), Wrap(table.CensoredArray),
+            Wrap(survival), Wrap(stdErr), Wrap(lower), Wrap(upper), Wrap(seLog), options);
+    }
+
+    private static SurvivalCurve FromWeighted(EventTable weighted, EventTable squares, EventTable counts, KaplanMeierOptions options)
+    {
+        int m = weighted.Count;
+        var survival = new double[m];
+        var greenwood = new double[m];
+        TableKernels.KaplanMeier(weighted.AtRiskArray, weighted.EventArrays[0], survival, greenwood);
+        var stdErr = InfinitesimalJackknife.StdErr(weighted, survival, [survival, new double[m]], squares)[0];
+        var seLog = new double[m];
+        for (int i = 0; i < m; i++)
+        {
+            seLog[i] = survival[i] > 0 ? stdErr[i] / survival[i] : double.NaN;
+        }
+
+        var lower = new double[m];
+        var upper = new double[m];
+        double z = Distributions.NormalQuantile((1 + options.Level) / 2);
+        IntervalKernels.Limits(options.Transform, z, survival, seLog, lower, upper);
+        return new SurvivalCurve(Wrap(counts.TimeArray), Wrap(counts.AtRiskArray), Wrap(counts.EventArrays[0]), Wrap(counts.CensoredArray),
             Wrap(survival), Wrap(stdErr), Wrap(lower), Wrap(upper), Wrap(seLog), options);
     }
 
