@@ -129,6 +129,12 @@ internal sealed class CoxData
             cluster = index;
             clusters = levels.Length;
         }
+        else if (options.Robust)
+        {
+            // coxph(robust = TRUE) without a cluster: every row is its own cluster
+            cluster = [.. Enumerable.Range(0, n)];
+            clusters = n;
+        }
 
         var center = new double[p];
         var x = new double[n * p];

@@ -49,6 +49,11 @@ public sealed record CoxOptions
     /// <summary>Clusters for the robust sandwich variance (<c>+ cluster(id)</c>).</summary>
     public string[]? Cluster { get; init; }
 
+    /// <summary>The robust (sandwich, infinitesimal-jackknife) variance even without <see cref="Cluster"/>, each row
+    /// its own cluster (= <c>coxph(..., weights = w, robust = TRUE)</c>; <see cref="CoxModel.NaiveVariance"/> =
+    /// <c>fit$naive.var</c>). The dfbeta residuals are weighted, as coxph's. False by default.</summary>
+    public bool Robust { get; init; }
+
     /// <summary>The most Newton-Raphson iterations (100).</summary>
     public int MaxIterations { get; init; } = 100;
 }
@@ -85,7 +90,7 @@ public sealed class CoxModel
     public ImmutableArray<double> PValue { get; internal init; }
 
     /// <summary>The variance of β̂, p × p row-major (= <c>fit$var</c>): the robust sandwich exactly when
-    /// <see cref="CoxOptions.Cluster"/> is set, else the inverse information.</summary>
+    /// <see cref="CoxOptions.Cluster"/> is set or <see cref="CoxOptions.Robust"/> is true, else the inverse information.</summary>
     public ImmutableArray<double> Variance { get; internal init; }
 
     /// <summary>The inverse information (= <c>fit$naive.var</c> with a cluster, else = <see cref="Variance"/>).</summary>

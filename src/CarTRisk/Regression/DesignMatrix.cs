@@ -35,6 +35,25 @@ public sealed class DesignMatrix
 
     internal double[] Column(int j) => columns[j];
 
+    /// <summary>The rows <paramref name="rowIndex"/> (repeats allowed), in that order.</summary>
+    internal DesignMatrix SelectRows(int[] rowIndex)
+    {
+        var data = new double[columns.Length][];
+        for (int j = 0; j < columns.Length; j++)
+        {
+            var src = columns[j];
+            var dst = new double[rowIndex.Length];
+            for (int i = 0; i < rowIndex.Length; i++)
+            {
+                dst[i] = src[rowIndex[i]];
+            }
+
+            data[j] = dst;
+        }
+
+        return new DesignMatrix(Terms, data, rowIndex.Length);
+    }
+
     /// <summary>Builds the matrix.</summary>
     /// <param name="columns">The covariates, all of the same length, at least one.</param>
     /// <returns>The design matrix.</returns>

@@ -14,6 +14,14 @@ public sealed record FineGrayOptions
 
     /// <summary>The most Newton-Raphson iterations (100).</summary>
     public int MaxIterations { get; init; } = 100;
+
+    /// <summary>Case weights per record, finite and ≥ 0 (e.g. inverse-probability weights); null = crr. With weights the
+    /// fit is survival's route, not crr's: <c>fg &lt;- finegray(Surv(time, factor(cause, levels = c(0, causes))) ~ .,
+    /// data = cbind(d, id = seq_len(n)), etype = eventOfInterest)</c> and <c>coxph(Surv(fgstart, fgstop, fgstatus) ~ x,
+    /// weights = fgwt * w, data = fg, id = id, robust = TRUE)</c>: Efron ties, the censoring distribution unweighted
+    /// (finegray's), the robust variance per subject (<see cref="FineGrayModel.Variance"/>; the inverse information is
+    /// <see cref="FineGrayModel.InverseInformation"/> = <c>fit$naive.var</c>). Ties of time: events before censorings.</summary>
+    public double[]? Weights { get; init; }
 }
 
 /// <summary>A predicted cumulative incidence curve (= <c>predict.crr</c>): at each distinct time of the event of interest.</summary>
@@ -97,6 +105,9 @@ public sealed class FineGrayModel
 
     /// <summary>Records, events of interest and competing events.</summary>
     public int Observations { get; internal init; }
+
+    /// <summary>Rows of the finegray() expansion the weighted fit ran on (= <c>nrow(fg)</c>); 0 for crr's fit.</summary>
+    public int ExpandedRows { get; internal init; }
 
     /// <summary>Events of the cause of interest.</summary>
     public int Events { get; internal init; }
@@ -207,9 +218,17 @@ public static class FineGray
         Guard.EventCause(eventOfInterest);
         Guard.Level(options.Level, "options.Level");
         _ = CauseCoding.Scan(causes, nameof(causes));
-        var data = FineGrayData.Prepare(durations, causes, eventOfInterest, covariates);
         var cs = causes.ToArray();
         var levelEvents = covariates.IndicatorEvents(i => cs[i] == eventOfInterest);
+        if (options.Weights is { } weights)
+        {
+            WeightedTables.ValidateWeights(weights, durations.Length);
+            var weighted = FineGrayExpansion.Fit(durations, causes, eventOfInterest, covariates, weights, options);
+            weighted.TermEvents = [.. levelEvents];
+            return weighted;
+        }
+
+        var data = FineGrayData.Prepare(durations, causes, eventOfInterest, covariates);
         var model = FineGrayData.Run(data, covariates.Terms, options);
         model.TermEvents = [.. levelEvents];
         return model;
