@@ -401,16 +401,23 @@ internal static class CoxFitter
     /// standard deviation): the mark of a coefficient running off to infinity.</summary>
     private static List<string> Runaway(CoxData d, double[] beta, ImmutableArray<string> terms)
     {
+        // a coefficient that moves the log hazard by more than 10 root-mean-square units, or by more than 25 (a hazard
+        // ratio of e^25) across the observed range of its covariate (a rare level, or rows repeated by an expansion,
+        // dilute the first measure), is a runaway one
         var list = new List<string>();
         for (int j = 0; j < d.P; j++)
         {
             double ss = 0;
+            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
             for (int i = 0; i < d.N; i++)
             {
-                ss += d.X[(i * d.P) + j] * d.X[(i * d.P) + j];
+                double v = d.X[(i * d.P) + j];
+                ss += v * v;
+                lo = Math.Min(lo, v);
+                hi = Math.Max(hi, v);
             }
 
-            if (Math.Abs(beta[j]) * Math.Sqrt(ss / d.N) > 10)
+            if (Math.Abs(beta[j]) * Math.Sqrt(ss / d.N) > 10 || Math.Abs(beta[j]) * (hi - lo) > 25)
             {
                 list.Add(terms[j]);
             }

@@ -386,6 +386,7 @@ internal static class GlmFitter
         }
 
         var core = new Core(family, columns, centre, scale, intercept, y, w, offset, n);
+        CheckAliasing(core.CrossProduct(), p, allTerms, intercept);
         var eta = new double[n];
         var mu = new double[n];
         for (int i = 0; i < n; i++)
@@ -412,7 +413,7 @@ internal static class GlmFitter
             iterations = iter;
             var (a, b) = core.Normal(eta);
             lastInfo = a;
-            var next = Solve(a, b, p, allTerms, intercept);
+            var next = Solve(a, b, p);
             double dev = core.Evaluate(next, eta, mu);
             int halvings = 0;
             while ((!double.IsFinite(dev) || (!first && dev > devOld * (1 + 1e-13))) && halvings < 60)
@@ -568,11 +569,35 @@ internal static class GlmFitter
         }
 
         bool verified = decrement <= 1e-10 * (Math.Abs(deviance) + (1e-10 * weightSum));
+
+        // a coefficient that moves the linear predictor by more than 25 across its covariate's range (odds or rate ratio
+        // e^25) runs off to infinity: a level without events (Poisson) or a separating term (binomial); the likelihood is
+        // flat there, so the decrement alone cannot tell
+        var runaway = new List<string>();
+        for (int j = 0; j < q; j++)
+        {
+            double least = double.PositiveInfinity, most = double.NegativeInfinity;
+            foreach (double v in columns[j])
+            {
+                least = Math.Min(least, v);
+                most = Math.Max(most, v);
+            }
+
+            if (Math.Abs(beta[j + (intercept ? 1 : 0)]) * (most - least) > 25)
+            {
+                runaway.Add(terms[j]);
+            }
+        }
         if (note is null && separated)
         {
             note = family == GlmFamily.Binomial
                 ? "fitted probabilities numerically 0 or 1 occurred: the likelihood may have no finite maximum (separation); coefficients of the separating terms are not estimates"
                 : "fitted rates numerically 0 occurred: the likelihood may have no finite maximum";
+        }
+
+        if (note is null && runaway.Count > 0)
+        {
+            note = $"the coefficient(s) of {string.Join(", ", runaway)} run off to infinity (a level without events, or a separating term): the likelihood has no finite maximum; the returned point is where it became flat";
         }
 
         if (note is null && !verified)
@@ -627,9 +652,11 @@ internal static class GlmFitter
         };
     }
 
-    private static double[] Solve(double[] a, double[] b, int p, string[] terms, bool intercept)
+    /// <summary>An aliased column is a vanishing pivot of the prior-weighted cross-product of the centred, scaled columns
+    /// (R's QR would give it an NA coefficient): refused with its name, once, before the iterations (where a pivot may
+    /// shrink legitimately as fitted probabilities approach 0 or 1).</summary>
+    private static void CheckAliasing(double[] a, int p, string[] terms, bool intercept)
     {
-        // an aliased column shows as a vanishing pivot of the (scaled) normal equations; R's QR would give it NA
         var m = (double[])a.Clone();
         for (int i = 0; i < p; i++)
         {
@@ -640,7 +667,7 @@ internal static class GlmFitter
             }
 
             double diag = a[(i * p) + i];
-            if (!(pivot > 1e-7 * diag) || !double.IsFinite(pivot))
+            if (!(pivot > 1e-10 * diag) || !double.IsFinite(pivot))
             {
                 string which = terms[i];
 #pragma warning disable CA2208 // the argument named is the public one (Glm.Fit's covariates)
@@ -661,6 +688,34 @@ internal static class GlmFitter
                 }
 
                 m[(r * p) + i] = s / l;
+            }
+        }
+    }
+
+    private static double[] Solve(double[] a, double[] b, int p)
+    {
+        var m = (double[])a.Clone();
+        for (int i = 0; i < p; i++)
+        {
+            double pivot = m[(i * p) + i];
+            for (int k = 0; k < i; k++)
+            {
+                pivot -= m[(i * p) + k] * m[(i * p) + k];
+            }
+
+            // a pivot that is not positive (possible only under separation, all weight numerically 0): the step keeps
+            // that direction still
+            double l = pivot > 0 && double.IsFinite(pivot) ? Math.Sqrt(pivot) : double.PositiveInfinity;
+            m[(i * p) + i] = l;
+            for (int r = i + 1; r < p; r++)
+            {
+                double s = m[(r * p) + i];
+                for (int k = 0; k < i; k++)
+                {
+                    s -= m[(r * p) + k] * m[(i * p) + k];
+                }
+
+                m[(r * p) + i] = double.IsPositiveInfinity(l) ? 0 : s / l;
             }
         }
 
@@ -870,7 +925,7 @@ internal static class GlmFitter
         }
 
         /// <summary>ZᵀWZ and ZᵀW·z_work at η.</summary>
-        public (double[] A, double[] B) Normal(double[] eta)
+        public (double[] A, double[] B) Normal(double[] eta, bool priorOnly = false)
         {
             int p = P;
             int q = columns.Length;
@@ -915,7 +970,7 @@ internal static class GlmFitter
                     double m = LinkInverse(family, e);
                     double v = family == GlmFamily.Poisson ? m : m * (1 - m);
                     double work = e - (offset?[r] ?? 0) + ((y[r] - m) / me);
-                    double wt = w[r] > 0 && me != 0 ? w[r] * me * me / v : 0;
+                    double wt = priorOnly ? w[r] : w[r] > 0 && me != 0 ? w[r] * me * me / v : 0;
                     ww[i] = wt;
                     wz[i] = wt * work;
                 }
@@ -963,6 +1018,9 @@ internal static class GlmFitter
 
             return (aSum, bSum);
         }
+
+        /// <summary>ZᵀW₀Z with the prior weights (the structure of the design, for the aliasing check).</summary>
+        public double[] CrossProduct() => Normal(new double[n], priorOnly: true).A;
 
         /// <summary>The score in scaled coordinates, Zᵀ w (y − μ) (canonical link).</summary>
         public double[] Score(double[] mu)
