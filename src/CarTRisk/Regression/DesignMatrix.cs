@@ -35,6 +35,9 @@ public sealed class DesignMatrix
 
     internal double[] Column(int j) => columns[j];
 
+    /// <summary>A matrix over given columns (no checks: internal designs built from checked ones).</summary>
+    internal static DesignMatrix FromColumns(ImmutableArray<string> terms, double[][] columns, int rows) => new(terms, columns, rows);
+
     /// <summary>The rows <paramref name="rowIndex"/> (repeats allowed), in that order.</summary>
     internal DesignMatrix SelectRows(int[] rowIndex)
     {

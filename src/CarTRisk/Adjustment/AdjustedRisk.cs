@@ -1,0 +1,818 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using CarTRisk.Numerics;
+
+namespace CarTRisk;
+
+/// <summary>How <see cref="AdjustedRisk.Estimate"/> standardizes.</summary>
+public enum RiskEstimator
+{
+    /// <summary>The g-formula: cause-specific Cox models, each patient's predicted risk under every treatment, averaged.</summary>
+    GFormula,
+
+    /// <summary>Inverse probability of treatment (and censoring) weighting. Not yet available: throws.</summary>
+    Iptw,
+
+    /// <summary>Augmented IPTW (doubly robust). Not yet available: throws.</summary>
+    Aiptw,
+}
+
+/// <summary>Options of <see cref="AdjustedRisk.Estimate"/>.</summary>
+public sealed record AdjustedRiskOptions
+{
+    /// <summary>The g-formula at level 0.95.</summary>
+    public static AdjustedRiskOptions Default { get; } = new();
+
+    /// <summary>The estimator; <see cref="RiskEstimator.GFormula"/>.</summary>
+    public RiskEstimator Estimator { get; init; } = RiskEstimator.GFormula;
+
+    /// <summary>The level of the Wald intervals; 0.95.</summary>
+    public double Level { get; init; } = 0.95;
+}
+
+/// <summary>The standardized risk of one treatment level at one time.</summary>
+/// <param name="Level">The treatment level.</param>
+/// <param name="Time">The time.</param>
+/// <param name="Estimate">The standardized absolute risk.</param>
+/// <param name="StdErr">Its influence-function standard error.</param>
+/// <param name="Lower">Estimate − z·se.</param>
+/// <param name="Upper">Estimate + z·se.</param>
+public readonly record struct AdjustedRiskRow(string Level, double Time, double Estimate, double StdErr, double Lower, double Upper)
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Level} at {Time:0.##}: {Estimate:P1} ({Lower:P1} to {Upper:P1})");
+}
+
+/// <summary>A contrast (difference or ratio) of standardized risks, B against A.</summary>
+/// <param name="LevelA">The reference level.</param>
+/// <param name="LevelB">The compared level.</param>
+/// <param name="Time">The time.</param>
+/// <param name="Estimate">B − A, or B / A.</param>
+/// <param name="StdErr">Its influence-function standard error.</param>
+/// <param name="Lower">Estimate − z·se (Wald on the natural scale, also for the ratio).</param>
+/// <param name="Upper">Estimate + z·se.</param>
+/// <param name="PValue">2Φ(−|Estimate − null| / se), null 0 for a difference and 1 for a ratio.</param>
+public readonly record struct AdjustedContrastRow(string LevelA, string LevelB, double Time, double Estimate, double StdErr,
+    double Lower, double Upper, double PValue)
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{LevelB} vs {LevelA} at {Time:0.##}: {Estimate:0.####} ({Lower:0.####} to {Upper:0.####}), p = {PValue:G3}");
+}
+
+/// <summary>Standardized absolute risks by treatment and their contrasts (= <c>riskRegression::ate</c>).</summary>
+public sealed class AdjustedRiskResult
+{
+    internal AdjustedRiskResult()
+    {
+    }
+
+    /// <summary>The estimator.</summary>
+    public RiskEstimator Estimator { get; internal init; }
+
+    /// <summary>Per level (ordinal order) and time: = <c>ate(...)$meanRisk</c>.</summary>
+    public ImmutableArray<AdjustedRiskRow> MeanRisk { get; internal init; }
+
+    /// <summary>B − A for every pair of levels A before B, per time: = <c>$diffRisk</c>.</summary>
+    public ImmutableArray<AdjustedContrastRow> Difference { get; internal init; }
+
+    /// <summary>B / A for every pair, per time: = <c>$ratioRisk</c>.</summary>
+    public ImmutableArray<AdjustedContrastRow> Ratio { get; internal init; }
+
+    /// <summary>Whether every nuisance model (the cause-specific Cox models) reached its optimum.</summary>
+    public bool Converged { get; internal init; }
+
+    /// <summary>Which model did not converge, and why; null when all did.</summary>
+    public string? ConvergenceNote { get; internal init; }
+
+    /// <summary>The confidence level.</summary>
+    public double Level { get; internal init; }
+
+    /// <summary>Records, events of interest and competing events (counts behind every estimate).</summary>
+    public int Records { get; internal init; }
+
+    /// <summary>Events of the cause of interest per treatment level (ordinal order of the levels).</summary>
+    public ImmutableArray<int> EventsByLevel { get; internal init; }
+
+    /// <summary>Records per treatment level.</summary>
+    public ImmutableArray<int> RecordsByLevel { get; internal init; }
+
+    /// <summary>The treatment levels in ordinal order.</summary>
+    public ImmutableArray<string> Levels { get; internal init; }
+
+    /// <summary>The risks and differences as a table, under the disclosure rules (each level's risks rest on its events).</summary>
+    /// <returns>The table.</returns>
+    public ResultTable ToTable()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string level = (Level * 100).ToString("0.####", c) + "% CI";
+        var table = new ResultTable($"Standardized risks ({Estimator switch { RiskEstimator.GFormula => "g-formula", RiskEstimator.Iptw => "IPTW", _ => "AIPTW" }})",
+            "Comparison", "Time", "Risk or difference", level, "p")
+        {
+            Note = "= riskRegression::ate" + (Converged ? "" : "; WARNING: NOT CONVERGED: " + ConvergenceNote),
+        };
+        var events = Levels.Select((l, i) => new CountCell(EventsByLevel[i], hidden: true)).ToArray();
+        var records = Levels.Select((l, i) => new CountCell(RecordsByLevel[i])).ToArray();
+        for (int i = 0; i < Levels.Length; i++)
+        {
+            table.AddRow(new TextCell(Levels[i] + ": patients"), new TextCell(""), records[i], new TextCell(""), new TextCell(""));
+        }
+
+        foreach (var r in MeanRisk)
+        {
+            int k = Levels.IndexOf(r.Level);
+            table.AddRow(new TextCell(r.Level), new TextCell(r.Time.ToString("0.##", c)),
+                new DerivedCell(r.Estimate.ToString("0.0000", c), events[k], records[k]) { Reveals = [] },
+                new DerivedCell($"{r.Lower.ToString("0.0000", c)} to {r.Upper.ToString("0.0000", c)}", events[k], records[k]) { Reveals = [] },
+                new TextCell(""));
+        }
+
+        foreach (var r in Difference)
+        {
+            int a = Levels.IndexOf(r.LevelA), b = Levels.IndexOf(r.LevelB);
+            CountCell[] basis = [events[a], events[b], records[a], records[b]];
+            table.AddRow(new TextCell($"{r.LevelB} - {r.LevelA}"), new TextCell(r.Time.ToString("0.##", c)),
+                new DerivedCell(r.Estimate.ToString("0.0000", c), basis) { Reveals = [] },
+                new DerivedCell($"{r.Lower.ToString("0.0000", c)} to {r.Upper.ToString("0.0000", c)}", basis) { Reveals = [] },
+                new DerivedCell(r.PValue.ToString("G3", c), basis) { Reveals = [] });
+        }
+
+        return table;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => ToTable().ToText(DisclosurePolicy.Default);
+}
+
+/// <summary>Standardized (adjusted) absolute risks of a cause by treatment.</summary>
+public static class AdjustedRisk
+{
+    /// <summary>The risk of <paramref name="eventOfInterest"/> by <paramref name="times"/> had everyone received each
+    /// treatment level, with influence-function standard errors (= <c>riskRegression::ate(event = CSC(Hist(time, cause) ~
+    /// treatment + confounders), treatment = "treatment", data, times, cause, estimator = "GFORMULA", se = TRUE)</c>,
+    /// riskRegression 2022.11.28). G-formula: one Cox model (Efron ties) per cause on treatment + confounders; for
+    /// patient j and level a, F(t | a, x_j) = Σ_{s ≤ t} S(s− | a, x_j) r₁ λ₁(s), S the product-limit Π(1 − Σ_c r_c λ_c)
+    /// over all causes, λ_c the Efron baseline hazard (= <c>basehaz</c>); the estimate is the mean over patients.
+    /// Influence function of patient i: (F_i − θ)/n + Σ_c [IF(β_c)_i·∂θ/∂β_c + Σ_s IF(λ_c(s))_i·∂θ/∂λ_c(s)], with
+    /// riskRegression's conventions reproduced: IF(β) = V[δ_i(x_i − E(T_i)) − r_i Σ_{s ≤ T_i} (x_i − E(s))/S₀(s)], the
+    /// sum over the distinct event times (one event per time in the compensator), IF(λ(s)) = −IF(β)·E(s)λ(s) −
+    /// r_i λ(s)/S₀(s)·[s ≤ T_i] + δ_i[T_i = s]/S₀(s), and the derivative of S through the cumulative hazards
+    /// (∂S/∂λ = −S r). se² = Σ_i IF_i²; contrasts by the IF of B − A and of B/A (IF_B/θ_A − θ_B IF_A/θ_A²); Wald
+    /// intervals on the natural scale; the ratio's p-value tests 1.</summary>
+    /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
+    /// <param name="causes">0 = censored, else a cause code ≥ 1.</param>
+    /// <param name="eventOfInterest">The cause whose risk is standardized.</param>
+    /// <param name="treatment">The treatment level per record (at least two levels; ordinal order, the first the reference).</param>
+    /// <param name="confounders">The confounders' design matrix.</param>
+    /// <param name="times">The times, finite and ≥ 0.</param>
+    /// <param name="options">Estimator and level; null = <see cref="AdjustedRiskOptions.Default"/>.</param>
+    /// <returns>The mean risks, differences and ratios.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Lengths differ; a missing treatment; fewer than two levels; no event of
+    /// interest; no time; a bad duration, cause or time (index named).</exception>
+    /// <exception cref="NotSupportedException">IPTW or AIPTW (not yet available).</exception>
+    public static AdjustedRiskResult Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest,
+        IReadOnlyList<string> treatment, DesignMatrix confounders, ReadOnlySpan<double> times, AdjustedRiskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(treatment);
+        ArgumentNullException.ThrowIfNull(confounders);
+        options ??= AdjustedRiskOptions.Default;
+        int n = durations.Length;
+        Guard.NotEmpty(n, nameof(durations));
+        Guard.SameLength(n, nameof(durations), causes.Length, nameof(causes));
+        Guard.SameLength(n, nameof(durations), treatment.Count, nameof(treatment));
+        Guard.SameLength(n, nameof(durations), confounders.Rows, nameof(confounders));
+        Guard.FiniteNonNegative(durations, nameof(durations));
+        Guard.EventCause(eventOfInterest);
+        Guard.Level(options.Level, "options.Level");
+        if (times.IsEmpty)
+        {
+            throw new ArgumentException("at least one time is needed.", nameof(times));
+        }
+
+        Guard.FiniteNonNegative(times, nameof(times));
+        if (options.Estimator != RiskEstimator.GFormula)
+        {
+            throw new NotSupportedException($"the {options.Estimator} estimator is not available yet; use RiskEstimator.GFormula.");
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            if (treatment[i] is null)
+            {
+                throw new ArgumentException($"treatment[{i}] is missing.", nameof(treatment));
+            }
+
+            if (causes[i] < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(causes), causes[i], $"causes[{i}] is negative.");
+            }
+        }
+
+        var levels = treatment.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (levels.Length < 2)
+        {
+            throw new ArgumentException($"treatment has a single level '{levels[0]}': nothing to compare.", nameof(treatment));
+        }
+
+        var causeCodes = new SortedSet<int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (causes[i] > 0)
+            {
+                causeCodes.Add(causes[i]);
+            }
+        }
+
+        if (!causeCodes.Contains(eventOfInterest))
+        {
+            throw new ArgumentException($"no record has the event of interest {eventOfInterest}.", nameof(causes));
+        }
+
+        // the design: treatment contrasts first, then the confounders (= model.matrix(~ treatment + confounders))
+        int L = levels.Length;
+        int q = confounders.Columns;
+        int p = (L - 1) + q;
+        var level = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            level[i] = Array.BinarySearch(levels, treatment[i], StringComparer.Ordinal);
+        }
+
+        var columns = new double[p][];
+        for (int k = 1; k < L; k++)
+        {
+            var col = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                col[i] = level[i] == k ? 1 : 0;
+            }
+
+            columns[k - 1] = col;
+        }
+
+        for (int j = 0; j < q; j++)
+        {
+            columns[(L - 1) + j] = confounders.Column(j);
+        }
+
+        var terms = levels.Skip(1).Select(l => "treatment" + l).Concat(confounders.Terms).ToArray();
+        var design = DesignMatrix.FromColumns([.. terms], columns, n);
+        var time = durations.ToArray();
+        var cause = causes.ToArray();
+        var models = causeCodes.Select(c => CauseModel.Fit(time, cause, c, design)).ToArray();
+        string? note = string.Join("; ", models.Where(m => !m.Model.Converged).Select(m => $"cause {m.Cause}: {m.Model.ConvergenceNote}"));
+        note = note.Length == 0 ? null : note;
+
+        var ts = times.ToArray();
+        Array.Sort(ts);   // the rows come in ascending time
+        int nt = ts.Length;
+        int interest = Array.FindIndex(models, m => m.Cause == eventOfInterest);
+        var est = new double[L, nt];
+        var infl = new double[L, nt][];
+        for (int a = 0; a < L; a++)
+        {
+            var (theta, inf) = GFormula(models, interest, design, level, L, a, ts, time, cause);
+            for (int k = 0; k < nt; k++)
+            {
+                est[a, k] = theta[k];
+                infl[a, k] = inf[k];
+            }
+        }
+
+        double z = Distributions.NormalQuantile(1 - ((1 - options.Level) / 2));
+        var mean = ImmutableArray.CreateBuilder<AdjustedRiskRow>();
+        for (int a = 0; a < L; a++)
+        {
+            for (int k = 0; k < nt; k++)
+            {
+                double se = Norm(infl[a, k]);
+                mean.Add(new AdjustedRiskRow(levels[a], ts[k], est[a, k], se, est[a, k] - (z * se), est[a, k] + (z * se)));
+            }
+        }
+
+        var diff = ImmutableArray.CreateBuilder<AdjustedContrastRow>();
+        var ratio = ImmutableArray.CreateBuilder<AdjustedContrastRow>();
+        for (int a = 0; a < L; a++)
+        {
+            for (int b = a + 1; b < L; b++)
+            {
+                for (int k = 0; k < nt; k++)
+                {
+                    var ia = infl[a, k];
+                    var ib = infl[b, k];
+                    double ta = est[a, k], tb = est[b, k];
+                    var d = new double[n];
+                    var r = new double[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        d[i] = ib[i] - ia[i];
+                        r[i] = (ib[i] / ta) - (tb * ia[i] / (ta * ta));
+                    }
+
+                    double dEst = tb - ta, dSe = Norm(d);
+                    double rEst = tb / ta, rSe = Norm(r);
+                    diff.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], dEst, dSe, dEst - (z * dSe), dEst + (z * dSe),
+                        2 * Distributions.NormalTail(Math.Abs(dEst / dSe))));
+                    ratio.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], rEst, rSe, rEst - (z * rSe), rEst + (z * rSe),
+                        2 * Distributions.NormalTail(Math.Abs((rEst - 1) / rSe))));
+                }
+            }
+        }
+
+        var eventsBy = new int[L];
+        var recordsBy = new int[L];
+        for (int i = 0; i < n; i++)
+        {
+            recordsBy[level[i]]++;
+            eventsBy[level[i]] += cause[i] == eventOfInterest ? 1 : 0;
+        }
+
+        return new AdjustedRiskResult
+        {
+            Estimator = options.Estimator,
+            MeanRisk = mean.ToImmutable(),
+            Difference = diff.ToImmutable(),
+            Ratio = ratio.ToImmutable(),
+            Converged = note is null,
+            ConvergenceNote = note,
+            Level = options.Level,
+            Records = n,
+            EventsByLevel = [.. eventsBy],
+            RecordsByLevel = [.. recordsBy],
+            Levels = [.. levels],
+        };
+    }
+
+    private static double Norm(double[] v)
+    {
+        double s = 0;
+        foreach (double x in v)
+        {
+            s += x * x;
+        }
+
+        return Math.Sqrt(s);
+    }
+
+    /// <summary>θ_a(t) and the influence function (on the scale whose sum of squares is the variance) of each patient.</summary>
+    private static (double[] Theta, double[][] Influence) GFormula(CauseModel[] models, int interest, DesignMatrix design,
+        int[] level, int levelCount, int a, double[] ts, double[] time, int[] cause)
+    {
+        int n = design.Rows;
+        int p = design.Columns;
+        int nc = models.Length;
+        int nt = ts.Length;
+
+        // the grid: the distinct event times of any cause up to the last time asked
+        double tmax = ts.Max();
+        var grid = models.SelectMany(m => m.Times).Where(s => s <= tmax).Distinct().Order().ToArray();
+        int K = grid.Length;
+        var lambda = new double[nc][];
+        for (int c = 0; c < nc; c++)
+        {
+            lambda[c] = new double[K];
+            var m = models[c];
+            for (int l = 0; l < K; l++)
+            {
+                int idx = Array.BinarySearch(m.Times, grid[l]);
+                lambda[c][l] = idx >= 0 ? m.Hazard[idx] : 0;
+            }
+        }
+
+        // index of the last grid time <= t for each t (-1 when none)
+        var upto = ts.Select(t => UpperIndex(grid, t) - 1).ToArray();
+
+        // the design under level a
+        double[] Row(int j, double[] buffer)
+        {
+            for (int k = 0; k < p; k++)
+            {
+                buffer[k] = design[j, k];
+            }
+
+            for (int k = 1; k < levelCount; k++)
+            {
+                buffer[k - 1] = a == k ? 1 : 0;
+            }
+
+            return buffer;
+        }
+
+        var P = new double[nc][];
+        for (int c = 0; c < nc; c++)
+        {
+            P[c] = new double[K];
+        }
+
+        var Q = new double[nc, nt];
+        var B = new double[nc, nt][];
+        for (int c = 0; c < nc; c++)
+        {
+            for (int k = 0; k < nt; k++)
+            {
+                B[c, k] = new double[p];
+            }
+        }
+
+        var F = new double[nt][];
+        for (int k = 0; k < nt; k++)
+        {
+            F[k] = new double[n];
+        }
+
+        var zj = new double[p];
+        var r = new double[nc];
+        var cumL = new double[nc];
+        var G = new double[nc];
+        for (int j = 0; j < n; j++)
+        {
+            Row(j, zj);
+            for (int c = 0; c < nc; c++)
+            {
+                double eta = 0;
+                for (int k = 0; k < p; k++)
+                {
+                    eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
+                }
+
+                r[c] = Math.Exp(eta);
+                cumL[c] = 0;
+                G[c] = 0;
+            }
+
+            double s = 1, f = 0;
+            int tk = 0;
+            while (tk < nt && upto[tk] < 0)
+            {
+                tk++;   // a time before the first event: F = 0 (its B and Q terms vanish)
+            }
+
+            for (int l = 0; l < K; l++)
+            {
+                double sPrev = s;
+                double h = 1;
+                for (int c = 0; c < nc; c++)
+                {
+                    h -= r[c] * lambda[c][l];
+                }
+
+                f += sPrev * r[interest] * lambda[interest][l];
+                s = sPrev * h;
+                for (int c = 0; c < nc; c++)
+                {
+                    cumL[c] += lambda[c][l];
+                    G[c] += lambda[c][l] * f;
+                    P[c][l] += r[c] * (f + (c == interest ? sPrev : 0));
+                }
+
+                while (tk < nt && upto[tk] == l)
+                {
+                    F[tk][j] = f;
+                    for (int c = 0; c < nc; c++)
+                    {
+                        Q[c, tk] += r[c] * f;
+                        double g = (c == interest ? f : 0) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
+                        var bck = B[c, tk];
+                        for (int k = 0; k < p; k++)
+                        {
+                            bck[k] += g * (zj[k] - models[c].Center[k]);
+                        }
+                    }
+
+                    tk++;
+                }
+            }
+        }
+
+        double inv = 1.0 / n;
+        var theta = new double[nt];
+        for (int k = 0; k < nt; k++)
+        {
+            theta[k] = F[k].Sum() * inv;
+        }
+
+        // per cause: prefix sums over the grid of lambda E A / and of lambda A / S0, with A(t) = P - Q(t)
+        var influence = new double[nt][];
+        for (int k = 0; k < nt; k++)
+        {
+            var inf = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                inf[i] = (F[k][i] - theta[k]) * inv;
+            }
+
+            influence[k] = inf;
+        }
+
+        for (int c = 0; c < nc; c++)
+        {
+            var m = models[c];
+            var lam = lambda[c];
+            var s0 = new double[K];
+            var e = new double[K][];
+            for (int l = 0; l < K; l++)
+            {
+                s0[l] = m.RiskSum0(grid[l]);
+                e[l] = m.RiskMean(grid[l]);
+            }
+
+            for (int k = 0; k < nt; k++)
+            {
+                int last = upto[k];
+                if (last < 0)
+                {
+                    continue;
+                }
+
+                double qk = Q[c, k] * inv;
+                var bk = B[c, k];
+                // D = sum_l lambda_l E_l A_l(t) (a p-vector); prefix of lambda A / S0 by grid index
+                var dvec = new double[p];
+                var prefix = new double[last + 2];
+                for (int l = 0; l <= last; l++)
+                {
+                    double al = (P[c][l] * inv) - qk;
+                    for (int kk = 0; kk < p; kk++)
+                    {
+                        dvec[kk] += lam[l] * e[l][kk] * al;
+                    }
+
+                    prefix[l + 1] = prefix[l] + (lam[l] * al / s0[l]);
+                }
+
+                var inf = influence[k];
+                for (int i = 0; i < n; i++)
+                {
+                    var ifb = m.InfluenceBeta(i);
+                    double v = 0;
+                    for (int kk = 0; kk < p; kk++)
+                    {
+                        v += ifb[kk] * ((bk[kk] * inv) - dvec[kk]);
+                    }
+
+                    // at risk at grid times <= min(t, T_i)
+                    int atRiskUpto = Math.Min(last, UpperIndex(grid, time[i]) - 1);
+                    v -= m.Risk(i) * prefix[atRiskUpto + 1];
+                    if (cause[i] == m.Cause && time[i] <= grid[last])
+                    {
+                        int li = Array.BinarySearch(grid, time[i]);
+                        double al = (P[c][li] * inv) - qk;
+                        v += al / s0[li];
+                    }
+
+                    inf[i] += v;
+                }
+            }
+        }
+
+        return (theta, influence);
+    }
+
+    /// <summary>The number of sorted values ≤ t.</summary>
+    internal static int UpperIndex(double[] sorted, double t)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (sorted[mid] <= t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>A cause-specific Cox model (Efron ties) with the pieces riskRegression's influence functions use.</summary>
+    private sealed class CauseModel
+    {
+        private double[] sortedTimes = [];
+        private double[] suffixS0 = [];
+        private double[][] suffixS1 = [];
+        private double[][] ifBeta = [];
+        private double[] risk = [];
+
+        public int Cause { get; private init; }
+
+        public CoxModel Model { get; private init; } = null!;
+
+        public double[] Beta { get; private init; } = [];
+
+        public double[] Center { get; private init; } = [];
+
+        /// <summary>The distinct event times of the cause, ascending.</summary>
+        public double[] Times { get; private init; } = [];
+
+        /// <summary>The Efron baseline hazard at <see cref="Times"/> (on the centred scale).</summary>
+        public double[] Hazard { get; private init; } = [];
+
+        public double Risk(int i) => risk[i];
+
+        public double[] InfluenceBeta(int i) => ifBeta[i];
+
+        /// <summary>S₀(s) = Σ_{T_j ≥ s} r_j.</summary>
+        public double RiskSum0(double s)
+        {
+            int k = LowerIndex(sortedTimes, s);
+            return suffixS0[k];
+        }
+
+        /// <summary>E(s) = S₁(s)/S₀(s), on the centred scale.</summary>
+        public double[] RiskMean(double s)
+        {
+            int k = LowerIndex(sortedTimes, s);
+            double s0 = suffixS0[k];
+            return [.. suffixS1[k].Select(v => s0 > 0 ? v / s0 : 0)];
+        }
+
+        private static int LowerIndex(double[] sorted, double t)
+        {
+            int lo = 0, hi = sorted.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (sorted[mid] < t)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
+
+        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)
+        {
+            int n = time.Length;
+            int p = design.Columns;
+            var status = cause.Select(c => c == code).ToArray();
+            var fit = CoxRegression.Fit(time, status, design, CoxOptions.Default with { Ties = TieMethod.Efron });
+            var beta = fit.Coefficients.ToArray();
+            var center = new double[p];
+            for (int k = 0; k < p; k++)
+            {
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += design[i, k];
+                }
+
+                center[k] = sum / n;
+            }
+
+            var risk = new double[n];
+            var x = new double[n][];
+            for (int i = 0; i < n; i++)
+            {
+                var xi = new double[p];
+                double eta = 0;
+                for (int k = 0; k < p; k++)
+                {
+                    xi[k] = design[i, k] - center[k];
+                    eta += xi[k] * beta[k];
+                }
+
+                x[i] = xi;
+                risk[i] = Math.Exp(eta);
+            }
+
+            // records by time; suffix sums of r and r x over the sorted records
+            var order = Enumerable.Range(0, n).OrderBy(i => time[i]).ToArray();
+            var sortedTimes = order.Select(i => time[i]).ToArray();
+            var s0 = new double[n + 1];
+            var s1 = new double[n + 1][];
+            s1[n] = new double[p];
+            for (int k = n - 1; k >= 0; k--)
+            {
+                int i = order[k];
+                s0[k] = s0[k + 1] + risk[i];
+                var row = (double[])s1[k + 1].Clone();
+                for (int kk = 0; kk < p; kk++)
+                {
+                    row[kk] += risk[i] * x[i][kk];
+                }
+
+                s1[k] = row;
+            }
+
+            // Efron baseline hazard at each distinct event time of the cause
+            var times = new List<double>();
+            var hazard = new List<double>();
+            int pos = 0;
+            while (pos < n)
+            {
+                double t = sortedTimes[pos];
+                int end = pos;
+                int deaths = 0;
+                double deathRisk = 0;
+                while (end < n && sortedTimes[end] == t)
+                {
+                    if (status[order[end]])
+                    {
+                        deaths++;
+                        deathRisk += risk[order[end]];
+                    }
+
+                    end++;
+                }
+
+                if (deaths > 0)
+                {
+                    double h = 0;
+                    for (int k = 0; k < deaths; k++)
+                    {
+                        h += 1 / (s0[pos] - (k * deathRisk / deaths));
+                    }
+
+                    times.Add(t);
+                    hazard.Add(h);
+                }
+
+                pos = end;
+            }
+
+            var model = new CauseModel
+            {
+                Cause = code,
+                Model = fit,
+                Beta = beta,
+                Center = center,
+                Times = [.. times],
+                Hazard = [.. hazard],
+            };
+            model.sortedTimes = sortedTimes;
+            model.suffixS0 = s0;
+            model.suffixS1 = s1;
+            model.risk = risk;
+
+            // IF(beta) = V [delta_i (x_i - E(T_i)) - r_i sum_{event times s <= T_i} (x_i - E(s)) / S0(s)]
+            var v = fit.NaiveVariance.ToArray();
+            int m = times.Count;
+            var c0 = new double[m + 1];
+            var c1 = new double[m + 1][];
+            c1[0] = new double[p];
+            var eAt = new double[m][];
+            for (int l = 0; l < m; l++)
+            {
+                double s0l = model.RiskSum0(times[l]);
+                eAt[l] = model.RiskMean(times[l]);
+                c0[l + 1] = c0[l] + (1 / s0l);
+                var row = (double[])c1[l].Clone();
+                for (int kk = 0; kk < p; kk++)
+                {
+                    row[kk] += eAt[l][kk] / s0l;
+                }
+
+                c1[l + 1] = row;
+            }
+
+            var timeArray = model.Times;
+            var ifb = new double[n][];
+            var score = new double[p];
+            for (int i = 0; i < n; i++)
+            {
+                int upto = UpperIndex(timeArray, time[i]);
+                for (int kk = 0; kk < p; kk++)
+                {
+                    score[kk] = -risk[i] * ((x[i][kk] * c0[upto]) - c1[upto][kk]);
+                }
+
+                if (status[i])
+                {
+                    var e = eAt[upto - 1];
+                    for (int kk = 0; kk < p; kk++)
+                    {
+                        score[kk] += x[i][kk] - e[kk];
+                    }
+                }
+
+                var row = new double[p];
+                for (int r = 0; r < p; r++)
+                {
+                    double sum = 0;
+                    for (int kk = 0; kk < p; kk++)
+                    {
+                        sum += v[(r * p) + kk] * score[kk];
+                    }
+
+                    row[r] = sum;
+                }
+
+                ifb[i] = row;
+            }
+
+            model.ifBeta = ifb;
+            return model;
+        }
+    }
+}
