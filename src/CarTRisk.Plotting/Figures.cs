@@ -213,6 +213,28 @@ public static class Figures
         }
     }
 
+    /// <summary>The love plot of covariate balance: each term's standardized mean difference before weighting (open
+    /// circle) and after (filled), with lines at 0 and ±0.1 (= cobalt's <c>love.plot(..., thresholds = 0.1)</c>). SMDs
+    /// are not counts; the figure shows no count.</summary>
+    /// <param name="before">The unweighted balance.</param>
+    /// <param name="after">The weighted balance of the same terms.</param>
+    /// <param name="options">Size and title; null for a height fitted to the terms.</param>
+    /// <returns>The figure.</returns>
+    /// <exception cref="ArgumentNullException">A null table.</exception>
+    /// <exception cref="ArgumentException">The tables list different terms, or none.</exception>
+    public static Figure Balance(BalanceTable before, BalanceTable after, FigureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (before.Rows.Length == 0 || !before.Rows.Select(r => r.Term).SequenceEqual(after.Rows.Select(r => r.Term)))
+        {
+            throw new ArgumentException("before and after must list the same terms, at least one.", nameof(after));
+        }
+
+        options = Check(options ?? FigureOptions.Default with { Height = 120 + (26 * (before.Rows.Length + 1)) });
+        return LovePlot.Draw(before, after, options);
+    }
+
     /// <summary>Checks the options: sizes 1..20,000 px, DPI 24..1200, a defined scale, ticks finite, ≥ 0, ascending and
     /// not empty, YMax in (0, 1], YMin in [0, 1), XMaxDays finite and &gt; 0, MaxGroupsWithBands ≥ 0, a finite
     /// non-negative horizon.</summary>

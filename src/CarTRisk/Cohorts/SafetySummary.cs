@@ -118,6 +118,11 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// empty for a report that is itself one product's.</summary>
     public ImmutableArray<SafetyGroupRow> ByProduct { get; init; } = [];
 
+    /// <summary>A stated adjusted comparison (<see cref="CohortComparisons.CompareAdjusted"/>): its balance tables
+    /// before and after weighting and the weighted risks with their difference become a section of the report; null =
+    /// none. <c>report with { Comparison = cohort.CompareAdjusted(r =&gt; r.Product, "axi-cel", "tisa-cel", ["age", "sex"]) }</c>.</summary>
+    public AdjustedComparison? Comparison { get; init; }
+
     /// <summary>The report as tables (summary, cumulative risk, onset, transgene, by product) whose count cells are
     /// shared, so disclosure control is resolved across all of them.</summary>
     /// <returns>The tables, before suppression (every rendering applies the policy).</returns>
@@ -255,7 +260,7 @@ public sealed record SafetyGroupRow(string Product, int Patients, int Cases, Pro
 /// <summary>ToString of result records: a one-row table rendered through the default policy (the one path).</summary>
 internal static class RecordText
 {
-    public static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %";
+    internal static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %";
 
     public static string Of(ResultTable table)
     {
@@ -271,7 +276,7 @@ internal static class SafetyTables
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
-    private static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", C) + " %";
+    internal static string Pct(double v) => double.IsNaN(v) ? "NA" : (v * 100).ToString("0.00", C) + " %";
 
     private static string Ci(double lo, double hi) => $"{Pct(lo)} to {Pct(hi)}";
 
@@ -440,6 +445,11 @@ internal static class SafetyTables
 
             byProduct.AddMargin(patients, [.. patientParts]).AddMargin(cases, [.. caseParts]);
             tables.Add(byProduct);
+        }
+
+        if (r.Comparison is { } comparison)
+        {
+            tables.AddRange(comparison.Tables());
         }
 
         return tables;
