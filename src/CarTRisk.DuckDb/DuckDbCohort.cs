@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using DuckDB.NET.Data;
 
@@ -45,41 +44,21 @@ public static class DuckDbCohort
             Execute(connection, $"SET memory_limit = '{memoryLimit.Replace("'", "''", StringComparison.Ordinal)}'");
         }
 
-        var problems = new List<string>();
-        using (var command = connection.CreateCommand())
+        // the checks and the GROUP BY of CarTRisk.Sql (one source for every engine): exact column names (Death_Date is
+        // not death_date; an unknown column is refused), and every value rule of the row reader, white space and format
+        // characters included (" axi-cel" is not a fifth product)
+        try
         {
-            command.CommandText = ChecksSql.Replace("{cohort}", relation, StringComparison.Ordinal);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                problems.Add($"{reader.GetString(0)}: {reader.GetInt64(1).ToString(CultureInfo.InvariantCulture)} rows (e.g. patient '{(reader.IsDBNull(2) ? "" : reader.GetString(2))}')");
-            }
+            return SqlCohort.Summarize(connection, relation, SqlDialect.DuckDb);
         }
-
-        if (problems.Count > 0)
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"'{path}' breaks the cohort rules (docs/cohort-schema.md); CohortCsv.Summarize lists every row with its line:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+            throw new InvalidDataException($"'{path}': {e.Message}{Environment.NewLine}CohortCsv.Summarize lists every row with its line.", e);
         }
-
-        var rows = new List<CohortCount>();
-        using (var command = connection.CreateCommand())
+        catch (DuckDBException e)
         {
-            command.CommandText = SummarySql.Replace("{cohort}", relation, StringComparison.Ordinal);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var transgene = reader.GetString(3) switch
-                {
-                    "positive" => TransgeneStatus.Positive,
-                    "negative" => TransgeneStatus.Negative,
-                    _ => TransgeneStatus.NotTested,
-                };
-                rows.Add(new CohortCount(reader.GetString(0), checked((int)System.Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)),
-                    System.Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture), transgene, System.Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture)));
-            }
+            throw new InvalidDataException($"DuckDB cannot read '{path}' as a cohort file: {e.Message}{Environment.NewLine}CohortCsv.Summarize reports the problem with its line.", e);
         }
-
-        return CohortSummary.FromCounts(rows);
     }
 
     /// <summary>Writes a cohort CSV file as Parquet (zstd), the columnar format warehouses and DuckDB read fastest.</summary>

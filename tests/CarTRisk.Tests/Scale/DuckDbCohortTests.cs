@@ -85,17 +85,47 @@ public sealed class DuckDbCohortTests
         try
         {
             var e = Assert.Throws<InvalidDataException>(() => DuckDbCohort.Summarize(path));
-            Assert.Contains("a malignancy after the last follow-up date: 1 rows (e.g. patient 'A')", e.Message, StringComparison.Ordinal);
+            Assert.Contains("a malignancy after the last follow-up date: 1 rows (e.g. patient_id 'A')", e.Message, StringComparison.Ordinal);
             Assert.Contains("a repeated patient_id: 1 rows", e.Message, StringComparison.Ordinal);
-            Assert.Contains("before infusion: 1 rows (e.g. patient 'B')", e.Message, StringComparison.Ordinal);
+            Assert.Contains("before infusion: 1 rows (e.g. patient_id 'B')", e.Message, StringComparison.Ordinal);
             Assert.Contains("transgene or malignancy_type on a row without a malignancy date", e.Message, StringComparison.Ordinal);
-            Assert.Contains("a date is not yyyy-MM-dd: 1 rows (e.g. patient 'C')", e.Message, StringComparison.Ordinal);
+            Assert.Contains("a date is not yyyy-MM-dd (a real day): 1 rows (e.g. patient_id 'C')", e.Message, StringComparison.Ordinal);
             Assert.Throws<ArgumentException>(() => DuckDbCohort.Summarize("cohort.xlsx"));
             Assert.Contains("{cohort}", DuckDbCohort.SummarySql, StringComparison.Ordinal);
         }
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void RowReaderRules_ApplyInDuckDb_Too()
+    {
+        // the cases: a product with a leading space or a zero-width space, a header in the wrong case, an unknown column
+        foreach (var (header, row, message) in new[]
+        {
+            (Header, "A, axi-cel,2020-01-01,2020-06-01,,,,", "white space"),
+            (Header, "A,axi\u200Bcel,2020-01-01,2020-06-01,,,,", "control or format"),
+            (Header.Replace("death_date", "Death_Date", StringComparison.Ordinal), "A,axi-cel,2020-01-01,2020-06-01,,,,", "is not 'death_date'"),
+            (Header + ",extra", "A,axi-cel,2020-01-01,2020-06-01,,,,,x", "unknown column 'extra'"),
+        })
+        {
+            string path = Temp(".csv");
+            // realistic files have many rows (DuckDB's CSV sniffer needs a few to find the dialect)
+            var good = Enumerable.Range(0, 30).Select(i => $"P{i},tisa-cel,2020-01-{1 + (i % 28):00},2021-0{1 + (i % 9)}-15,,,,"
+                + (header.EndsWith(",extra", StringComparison.Ordinal) ? ",y" : ""));
+            File.WriteAllText(path, header + "\n" + row + "\n" + string.Join("\n", good) + "\n");
+            try
+            {
+                var e = Assert.Throws<InvalidDataException>(() => DuckDbCohort.Summarize(path));
+                Assert.Contains(message, e.Message, StringComparison.Ordinal);
+                Assert.ThrowsAny<Exception>(() => CohortCsv.Summarize(path));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
         }
     }
 }
