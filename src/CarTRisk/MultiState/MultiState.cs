@@ -1,0 +1,484 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace CarTRisk;
+
+/// <summary>Options of <see cref="MultiState.AalenJohansen"/>.</summary>
+public sealed record MultiStateOptions
+{
+    /// <summary>Censor state "censor", no initial states, no weights, timefix.</summary>
+    public static MultiStateOptions Default { get; } = new();
+
+    /// <summary>The toState value that means "no transition at the row's stop"; "censor".</summary>
+    public string CensorState { get; init; } = "censor";
+
+    /// <summary>Per row, the state at the row's start (survfit's istate); the state of a subject's first row is its
+    /// initial state. Null: every subject starts in "(s0)".</summary>
+    public IReadOnlyList<string>? InitialStates { get; init; }
+
+    /// <summary>Case weights per row, finite and ≥ 0, the same on every row of a subject; null = 1.</summary>
+    public double[]? Weights { get; init; }
+
+    /// <summary>Merge near-tied times as survfit's timefix (aeqSurv); true.</summary>
+    public bool TimeFix { get; init; } = true;
+}
+
+/// <summary>A transition between two states.</summary>
+/// <param name="From">The state left.</param>
+/// <param name="To">The state entered.</param>
+public readonly record struct MultiStateTransition(string From, string To);
+
+/// <summary>The state probabilities at one time (= <c>summary(fit, times = t, extend = TRUE)</c>).</summary>
+public sealed class MultiStatePoint
+{
+    internal MultiStatePoint()
+    {
+    }
+
+    /// <summary>The time asked for.</summary>
+    public double Time { get; internal init; }
+
+    /// <summary>The states.</summary>
+    public ImmutableArray<string> States { get; internal init; }
+
+    /// <summary>P(state) at the last fit time ≤ Time (the initial distribution before the first).</summary>
+    public ImmutableArray<double> Probability { get; internal init; }
+
+    /// <summary>Infinitesimal-jackknife standard errors, same order.</summary>
+    public ImmutableArray<double> StdErr { get; internal init; }
+
+    /// <summary>Numbers at risk at the first fit time ≥ Time (zeros after the last), unweighted.</summary>
+    public ImmutableArray<int> AtRisk { get; internal init; }
+
+    /// <summary>The table: state, number at risk, probability, SE (numbers at risk are counts: disclosure rules apply).</summary>
+    /// <returns>The table.</returns>
+    public ResultTable ToTable()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var table = new ResultTable($"State probabilities at {Time.ToString("0.##", c)}", "State", "At risk", "Probability", "SE");
+        for (int s = 0; s < States.Length; s++)
+        {
+            var n = new CountCell(AtRisk[s]);
+            table.AddRow(new TextCell(States[s]), n, new DerivedCell(Probability[s].ToString("0.0000", c), n) { Reveals = [] },
+                new DerivedCell(StdErr[s].ToString("0.0000", c), n) { Reveals = [] });
+        }
+
+        return table;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => ToTable().ToText(DisclosurePolicy.Default);
+}
+
+/// <summary>An Aalen-Johansen fit of a multi-state model (= <c>survfit(Surv(start, stop, state) ~ 1, id = id)</c>).</summary>
+public sealed class MultiStateCurve
+{
+    internal MultiStateCurve()
+    {
+    }
+
+    /// <summary>The states (= <c>fit$states</c>).</summary>
+    public ImmutableArray<string> States { get; internal init; }
+
+    /// <summary>The distinct stop times, events and censorings (= <c>fit$time</c>).</summary>
+    public ImmutableArray<double> Times { get; internal init; }
+
+    /// <summary>P(state at t), row-major Times × States (= <c>fit$pstate</c>).</summary>
+    public ImmutableArray<double> Probability { get; internal init; }
+
+    /// <summary>Infinitesimal-jackknife standard errors, same shape (= <c>fit$std.err</c>).</summary>
+    public ImmutableArray<double> StdErr { get; internal init; }
+
+    /// <summary>Numbers at risk in each state, unweighted, same shape (= <c>fit$n.risk</c>).</summary>
+    public ImmutableArray<int> AtRisk { get; internal init; }
+
+    /// <summary>The observed transitions, in the column order of <see cref="CumulativeHazard"/>.</summary>
+    public ImmutableArray<MultiStateTransition> Transitions { get; internal init; }
+
+    /// <summary>Nelson-Aalen cumulative hazards, row-major Times × Transitions (= <c>fit$cumhaz</c>).</summary>
+    public ImmutableArray<double> CumulativeHazard { get; internal init; }
+
+    internal double[] Initial { get; init; } = [];
+
+    internal double[] InitialStdErr { get; init; } = [];
+
+    /// <summary>The probabilities, standard errors and numbers at risk at <paramref name="t"/> (= <c>summary(fit, times =
+    /// t, extend = TRUE)</c>).</summary>
+    /// <param name="t">The time, finite.</param>
+    /// <returns>The point.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="t"/> is not finite.</exception>
+    public MultiStatePoint At(double t)
+    {
+        if (!double.IsFinite(t))
+        {
+            throw new ArgumentOutOfRangeException(nameof(t), t, "the time must be finite.");
+        }
+
+        int s = States.Length;
+        int last = AdjustedRisk.UpperIndex([.. Times], t) - 1;
+        int first = last >= 0 && Times[last] == t ? last : last + 1;
+        var p = last < 0 ? Initial : Enumerable.Range(0, s).Select(k => Probability[(last * s) + k]).ToArray();
+        var se = last < 0 ? InitialStdErr : Enumerable.Range(0, s).Select(k => StdErr[(last * s) + k]).ToArray();
+        var n = first < Times.Length ? Enumerable.Range(0, s).Select(k => AtRisk[(first * s) + k]).ToArray() : new int[s];
+        return new MultiStatePoint { Time = t, States = States, Probability = [.. p], StdErr = [.. se], AtRisk = [.. n] };
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => At(Times.Length == 0 ? 0 : Times[^1]).ToString();
+}
+
+/// <summary>Multi-state models: the Aalen-Johansen estimator of state occupancy over (start, stop] rows.</summary>
+public static class MultiState
+{
+    /// <summary>The Aalen-Johansen estimate of the probability of being in each state, with infinitesimal-jackknife
+    /// standard errors (= <c>survfit(Surv(start, stop, factor(toState, levels = c(CensorState, S))) ~ 1, id = ids,
+    /// istate, weights, timefix)</c>). A subject's first row starts in its initial state; a row that ends in a
+    /// transition puts the subject in the new state for its next row; a censor row keeps the state. At each distinct
+    /// stop time t, among rows with start &lt; t ≤ stop, dA_jk = Σw(j→k at t)/Σw(at risk in j) and p(t) = p(t−)(I + dA).
+    /// The IJ influence of subject i: U_i(t) = U_i(t−)(I + dA) + p(t−)·∂(I + dA)/∂w_i, ∂dA_jk/∂w_i = (δ_ijk − dA_jk)/n_j
+    /// for i at risk in j (and (e_j − p₀)/W at time 0 with initial states); se² = Σ_i (w_i U_i)², collapsed by id.</summary>
+    /// <param name="start">Row starts.</param>
+    /// <param name="stop">Row stops, after their starts.</param>
+    /// <param name="toState">The state entered at the row's stop, or the censor state.</param>
+    /// <param name="ids">The subject of each row.</param>
+    /// <param name="options">Censor state, initial states, weights, timefix; null = defaults.</param>
+    /// <returns>The curve.</returns>
+    /// <exception cref="ArgumentNullException">A null argument.</exception>
+    /// <exception cref="ArgumentException">Lengths differ; a non-finite time, a stop not after its start, a missing state
+    /// or id; overlapping rows of one subject; weights that differ within a subject or are negative (index named).</exception>
+    public static MultiStateCurve AalenJohansen(ReadOnlySpan<double> start, ReadOnlySpan<double> stop, IReadOnlyList<string> toState,
+        IReadOnlyList<string> ids, MultiStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(toState);
+        ArgumentNullException.ThrowIfNull(ids);
+        options ??= MultiStateOptions.Default;
+        int n = start.Length;
+        Guard.NotEmpty(n, nameof(start));
+        Guard.SameLength(n, nameof(start), stop.Length, nameof(stop));
+        Guard.SameLength(n, nameof(start), toState.Count, nameof(toState));
+        Guard.SameLength(n, nameof(start), ids.Count, nameof(ids));
+        if (options.InitialStates is { } ist)
+        {
+            Guard.SameLength(n, nameof(start), ist.Count, "options.InitialStates");
+        }
+
+        var w = options.Weights ?? Enumerable.Repeat(1.0, n).ToArray();
+        Guard.SameLength(n, nameof(start), w.Length, "options.Weights");
+        var a = start.ToArray();
+        var b = stop.ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(a[i]) || !double.IsFinite(b[i]) || !(a[i] < b[i]))
+            {
+                throw new ArgumentException($"row {i}: (start, stop] = ({Guard.Show(a[i])}, {Guard.Show(b[i])}]; both must be finite with start < stop.", nameof(stop));
+            }
+
+            if (toState[i] is null || ids[i] is null)
+            {
+                throw new ArgumentException($"row {i} has no {(toState[i] is null ? "state" : "id")}.", toState[i] is null ? nameof(toState) : nameof(ids));
+            }
+
+            if (!double.IsFinite(w[i]) || w[i] < 0)
+            {
+                throw new ArgumentException($"Weights[{i}] is {Guard.Show(w[i])}; weights must be finite and >= 0.", nameof(options));
+            }
+        }
+
+        if (options.TimeFix && TimeFix.Apply(b, a) is { } fix)
+        {
+            b = fix.Exit;
+            a = fix.Entry!;
+        }
+
+        // states: (s0) then the entered states, or exactly the states named (with initial states), ordinal order
+        string censor = options.CensorState;
+        var named = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (string s in toState)
+        {
+            if (s != censor)
+            {
+                named.Add(s);
+            }
+        }
+
+        if (options.InitialStates is { } init)
+        {
+            foreach (string s in init)
+            {
+                named.Add(s ?? throw new ArgumentException("an initial state is missing.", nameof(options)));
+            }
+        }
+
+        var states = options.InitialStates is null ? ["(s0)", .. named] : named.ToArray();
+        var stateIndex = states.Select((s, k) => (s, k)).ToDictionary(x => x.s, x => x.k, StringComparer.Ordinal);
+        int S = states.Length;
+
+        // subjects, their rows in time order, the state of each row
+        var subjectOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rowsOf = new List<List<int>>();
+        var subject = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (!subjectOf.TryGetValue(ids[i], out int sj))
+            {
+                sj = rowsOf.Count;
+                subjectOf[ids[i]] = sj;
+                rowsOf.Add([]);
+            }
+
+            subject[i] = sj;
+            rowsOf[sj].Add(i);
+        }
+
+        int m = rowsOf.Count;
+        var rowState = new int[n];
+        var subjectWeight = new double[m];
+        var initialState = new int[m];
+        for (int sj = 0; sj < m; sj++)
+        {
+            var rows = rowsOf[sj];
+            rows.Sort((x, y) => a[x].CompareTo(a[y]));
+            int first = rows[0];
+            int state = options.InitialStates is { } iv ? stateIndex[iv[first]] : 0;
+            initialState[sj] = state;
+            subjectWeight[sj] = w[first];
+            for (int r = 0; r < rows.Count; r++)
+            {
+                int row = rows[r];
+                if (r > 0 && a[row] < b[rows[r - 1]])
+                {
+                    throw new ArgumentException($"rows {rows[r - 1]} and {row} of subject '{ids[row]}' overlap.", nameof(start));
+                }
+
+                if (w[row] != subjectWeight[sj])
+                {
+                    throw new ArgumentException($"Weights[{row}] differs from the weight of subject '{ids[row]}' on row {first}.", nameof(options));
+                }
+
+                rowState[row] = state;
+                if (toState[row] != censor)
+                {
+                    state = stateIndex[toState[row]];
+                }
+            }
+        }
+
+        // initial distribution and its influence
+        double W = subjectWeight.Sum();
+        var p = new double[S];
+        for (int sj = 0; sj < m; sj++)
+        {
+            p[initialState[sj]] += subjectWeight[sj] / W;
+        }
+
+        var initial = (double[])p.Clone();
+        var U = new double[m][];
+        var touched = new List<int>();
+        if (options.InitialStates is not null)
+        {
+            for (int sj = 0; sj < m; sj++)
+            {
+                var u = new double[S];
+                for (int k = 0; k < S; k++)
+                {
+                    u[k] = ((k == initialState[sj] ? 1 : 0) - p[k]) / W;
+                }
+
+                U[sj] = u;
+                touched.Add(sj);
+            }
+        }
+
+        var initialSe = Variance(U, touched, subjectWeight, S).Select(Math.Sqrt).ToArray();
+
+        // the sweep over the distinct stop times
+        var times = b.Distinct().Order().ToArray();
+        int T = times.Length;
+        var byStart = Enumerable.Range(0, n).OrderBy(i => a[i]).ToArray();
+        var byStop = Enumerable.Range(0, n).OrderBy(i => b[i]).ToArray();
+        var active = new HashSet<int>();
+        int ps = 0, pe = 0;
+        var transitionCount = new Dictionary<(int From, int To), int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (toState[i] != censor)
+            {
+                var key = (rowState[i], stateIndex[toState[i]]);
+                transitionCount[key] = transitionCount.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        var transitions = transitionCount.Keys.OrderBy(k => k.To).ThenBy(k => k.From).ToArray();
+        var column = transitions.Select((t, k) => (t, k)).ToDictionary(x => x.t, x => x.k);
+        var prob = new double[T * S];
+        var se = new double[T * S];
+        var atRisk = new int[T * S];
+        var cumhaz = new double[T * transitions.Length];
+        var cum = new double[transitions.Length];
+        var nW = new double[S];
+        var dW = new double[S, S];
+        var isTouched = new bool[m];
+        foreach (int sj in touched)
+        {
+            isTouched[sj] = true;
+        }
+
+        for (int ti = 0; ti < T; ti++)
+        {
+            double t = times[ti];
+            while (ps < n && a[byStart[ps]] < t)
+            {
+                active.Add(byStart[ps++]);
+            }
+
+            while (pe < n && b[byStop[pe]] < t)
+            {
+                active.Remove(byStop[pe++]);
+            }
+
+            Array.Clear(nW);
+            Array.Clear(dW);
+            foreach (int row in active)
+            {
+                int j = rowState[row];
+                nW[j] += w[row];
+                atRisk[(ti * S) + j]++;
+                if (b[row] == t && toState[row] != censor)
+                {
+                    dW[j, stateIndex[toState[row]]] += w[row];
+                }
+            }
+
+            // dA and H = I + dA
+            var dA = new double[S, S];
+            bool any = false;
+            for (int j = 0; j < S; j++)
+            {
+                if (nW[j] <= 0)
+                {
+                    continue;
+                }
+
+                for (int k = 0; k < S; k++)
+                {
+                    if (k != j && dW[j, k] > 0)
+                    {
+                        double h = dW[j, k] / nW[j];
+                        dA[j, k] = h;
+                        dA[j, j] -= h;
+                        any = true;
+                        if (column.TryGetValue((j, k), out int col))
+                        {
+                            cum[col] += h;
+                        }
+                    }
+                }
+            }
+
+            if (any)
+            {
+                // U <- U H for every subject with an influence so far
+                var tmp = new double[S];
+                foreach (int sj in touched)
+                {
+                    var u = U[sj];
+                    for (int k = 0; k < S; k++)
+                    {
+                        double v = u[k];
+                        for (int j = 0; j < S; j++)
+                        {
+                            v += u[j] * dA[j, k];
+                        }
+
+                        tmp[k] = v;
+                    }
+
+                    Array.Copy(tmp, u, S);
+                }
+
+                // + p(t-) dH/dw_i for the subjects at risk
+                foreach (int row in active)
+                {
+                    int j = rowState[row];
+                    if (nW[j] <= 0 || p[j] == 0)
+                    {
+                        continue;
+                    }
+
+                    int sj = subject[row];
+                    if (!isTouched[sj])
+                    {
+                        isTouched[sj] = true;
+                        touched.Add(sj);
+                        U[sj] = new double[S];
+                    }
+
+                    var u = U[sj];
+                    int to = b[row] == t && toState[row] != censor ? stateIndex[toState[row]] : -1;
+                    for (int k = 0; k < S; k++)
+                    {
+                        if (k == j)
+                        {
+                            continue;
+                        }
+
+                        double g = ((k == to ? 1 : 0) - dA[j, k]) / nW[j];
+                        u[k] += p[j] * g;
+                        u[j] -= p[j] * g;
+                    }
+                }
+
+                // p(t) = p(t-) H
+                var next = new double[S];
+                for (int k = 0; k < S; k++)
+                {
+                    double v = p[k];
+                    for (int j = 0; j < S; j++)
+                    {
+                        v += p[j] * dA[j, k];
+                    }
+
+                    next[k] = v;
+                }
+
+                p = next;
+            }
+
+            Array.Copy(p, 0, prob, ti * S, S);
+            Array.Copy(cum, 0, cumhaz, ti * transitions.Length, transitions.Length);
+            var v2 = Variance(U, touched, subjectWeight, S);
+            for (int k = 0; k < S; k++)
+            {
+                se[(ti * S) + k] = Math.Sqrt(v2[k]);
+            }
+        }
+
+        return new MultiStateCurve
+        {
+            States = [.. states],
+            Times = [.. times],
+            Probability = [.. prob],
+            StdErr = [.. se],
+            AtRisk = [.. atRisk],
+            Transitions = [.. transitions.Select(x => new MultiStateTransition(states[x.From], states[x.To]))],
+            CumulativeHazard = [.. cumhaz],
+            Initial = initial,
+            InitialStdErr = initialSe,
+        };
+    }
+
+    private static double[] Variance(double[][] u, List<int> touched, double[] weight, int s)
+    {
+        var v = new double[s];
+        foreach (int sj in touched)
+        {
+            for (int k = 0; k < s; k++)
+            {
+                double x = weight[sj] * u[sj][k];
+                v[k] += x * x;
+            }
+        }
+
+        return v;
+    }
+}

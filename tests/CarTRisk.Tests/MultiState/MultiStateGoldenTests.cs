@@ -1,0 +1,55 @@
+using System.Globalization;
+using CarTRisk.Tests.Support;
+
+namespace CarTRisk.Tests.MultiState;
+
+/// <summary>Multi-state Aalen-Johansen against Golden/Round3/MultiState/aj.expected.json (survfit with id): closed forms at 1e-10.</summary>
+public sealed class MultiStateGoldenTests
+{
+    public static TheoryData<string> Fits() => [.. Golden.Json("Round3/MultiState/aj.expected.json")["fits"]!.AsArray().Select(f => (string)f!["name"]!)];
+
+    [Theory]
+    [MemberData(nameof(Fits))]
+    public void AalenJohansen_EqualsSurvfit(string name)
+    {
+        var f = Golden.Json("Round3/MultiState/aj.expected.json")["fits"]!.AsArray().First(x => (string)x!["name"]! == name)!;
+        var lines = File.ReadAllLines(Golden.PathOf("Round3/MultiState/" + (string)f["csv"]!)).Where(l => l.Length > 0).ToArray();
+        var h = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
+        int ia = Array.IndexOf(h, (string)f["start"]!), ib = Array.IndexOf(h, (string)f["stop"]!), it = Array.IndexOf(h, (string)f["to"]!), id = Array.IndexOf(h, (string)f["id"]!);
+        var fit = CarTRisk.MultiState.AalenJohansen(rows.Select(r => double.Parse(r[ia], CultureInfo.InvariantCulture)).ToArray(),
+            rows.Select(r => double.Parse(r[ib], CultureInfo.InvariantCulture)).ToArray(), rows.Select(r => r[it]).ToArray(), rows.Select(r => r[id]).ToArray(),
+            MultiStateOptions.Default with { CensorState = (string)f["censor_state"]!, TimeFix = (bool)f["timefix"]! });
+        Assert.Equal(f["states"]!.AsArray().Select(v => (string)v!).ToArray(), fit.States.ToArray());
+        Assert.Equal(Golden.Array(f["times"]), fit.Times.ToArray());
+        Assert.Equal(f["transitions"]!.AsArray().Select(t => new MultiStateTransition((string)t![0]!, (string)t[1]!)).ToArray(), fit.Transitions.ToArray());
+        Assert.Equal(f["n_risk"]!.AsArray().Select(v => (int)v!).ToArray(), fit.AtRisk.ToArray());
+        var p = Golden.Array(f["pstate"]);
+        var se = Golden.Array(f["std_err"]);
+        var ch = Golden.Array(f["cumhaz"]);
+        for (int i = 0; i < p.Length; i++)
+        {
+            NumericAssert.Close(p[i], fit.Probability[i], 1e-10, 1e-14, $"pstate[{i}]");
+            NumericAssert.Close(se[i], fit.StdErr[i], 1e-10, 1e-14, $"std_err[{i}]");
+        }
+
+        for (int i = 0; i < ch.Length; i++)
+        {
+            NumericAssert.Close(ch[i], fit.CumulativeHazard[i], 1e-10, 0, $"cumhaz[{i}]");
+        }
+
+        var sm = f["summary"]!;
+        var ts = Golden.Array(sm["times"]);
+        int s = fit.States.Length;
+        for (int k = 0; k < ts.Length; k++)
+        {
+            var pt = fit.At(ts[k]);
+            for (int j = 0; j < s; j++)
+            {
+                NumericAssert.Close(Golden.D(sm["pstate"]![(k * s) + j]), pt.Probability[j], 1e-10, 1e-14, $"summary pstate[{k},{j}]");
+                NumericAssert.Close(Golden.D(sm["std_err"]![(k * s) + j]), pt.StdErr[j], 1e-10, 1e-14, $"summary se[{k},{j}]");
+                Assert.Equal((int)sm["n_risk"]![(k * s) + j]!, pt.AtRisk[j]);
+            }
+        }
+    }
+}
