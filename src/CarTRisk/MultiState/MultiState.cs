@@ -136,7 +136,9 @@ public static class MultiState
     /// transition puts the subject in the new state for its next row; a censor row keeps the state. At each distinct
     /// stop time t, among rows with start &lt; t ≤ stop, dA_jk = Σw(j→k at t)/Σw(at risk in j) and p(t) = p(t−)(I + dA).
     /// The IJ influence of subject i: U_i(t) = U_i(t−)(I + dA) + p(t−)·∂(I + dA)/∂w_i, ∂dA_jk/∂w_i = (δ_ijk − dA_jk)/n_j
-    /// for i at risk in j (and (e_j − p₀)/W at time 0 with initial states); se² = Σ_i (w_i U_i)², collapsed by id.</summary>
+    /// for i at risk in j; se² = Σ_i (w_i U_i)², collapsed by id. As survival 3.5-3: p(0) is the weighted distribution of
+    /// the states of the rows at risk at the first transition time t₀ (start &lt; t₀ ≤ stop), and its own influence is not
+    /// in the standard error (survfit's default influence = FALSE); the times are every distinct stop time.</summary>
     /// <param name="start">Row starts.</param>
     /// <param name="stop">Row stops, after their starts.</param>
     /// <param name="toState">The state entered at the row's stop, or the censor state.</param>
@@ -237,7 +239,7 @@ public static class MultiState
         for (int sj = 0; sj < m; sj++)
         {
             var rows = rowsOf[sj];
-            rows.Sort((x, y) => a[x].CompareTo(a[y]));
+            rows.Sort((x, y) => a[x] != a[y] ? a[x].CompareTo(a[y]) : x.CompareTo(y));
             int first = rows[0];
             int state = options.InitialStates is { } iv ? stateIndex[iv[first]] : 0;
             initialState[sj] = state;
@@ -263,35 +265,31 @@ public static class MultiState
             }
         }
 
-        // initial distribution and its influence
-        double W = subjectWeight.Sum();
+        // time 0 as survival 3.5-3's survfitCI: the first transition time (the last stop when there is none); the
+        // initial distribution is that of the rows at risk then (start < t0 <= stop), weighted, by the state of each row.
+        // Its influence is not part of std.err (survfit's default influence = FALSE leaves it out)
+        var transitionStops = Enumerable.Range(0, n).Where(i => toState[i] != censor).Select(i => b[i]).ToArray();
+        double t0 = transitionStops.Length > 0 ? transitionStops.Min() : b.Max();
         var p = new double[S];
-        for (int sj = 0; sj < m; sj++)
+        var U = new double[m][];
+        var touched = new List<int>();
+        var atT0 = Enumerable.Range(0, n).Where(i => a[i] < t0 && b[i] >= t0).ToArray();
+        double W0 = atT0.Sum(i => w[i]);
+        if (!(W0 > 0))
         {
-            p[initialState[sj]] += subjectWeight[sj] / W;
+            throw new ArgumentException($"no row with a positive weight is at risk at the first transition time {Guard.Show(t0)}.", nameof(start));
+        }
+
+        foreach (int i in atT0)
+        {
+            p[rowState[i]] += w[i] / W0;
         }
 
         var initial = (double[])p.Clone();
-        var U = new double[m][];
-        var touched = new List<int>();
-        if (options.InitialStates is not null)
-        {
-            for (int sj = 0; sj < m; sj++)
-            {
-                var u = new double[S];
-                for (int k = 0; k < S; k++)
-                {
-                    u[k] = ((k == initialState[sj] ? 1 : 0) - p[k]) / W;
-                }
-
-                U[sj] = u;
-                touched.Add(sj);
-            }
-        }
-
         var initialSe = Variance(U, touched, subjectWeight, S).Select(Math.Sqrt).ToArray();
 
         // the sweep over the distinct stop times
+        // reported times: every distinct stop time
         var times = b.Distinct().Order().ToArray();
         int T = times.Length;
         var byStart = Enumerable.Range(0, n).OrderBy(i => a[i]).ToArray();
