@@ -123,8 +123,38 @@ public sealed class MultiStateCurve
         return new MultiStatePoint { Time = t, States = States, Probability = [.. p], StdErr = [.. se], AtRisk = [.. n] };
     }
 
+    /// <summary>The state probabilities at the given times (default: every full year within follow-up) with numbers at
+    /// risk, through the disclosure rules (a state with 1..threshold − 1 at risk has its row withheld).</summary>
+    /// <param name="times">The times; null = 365, 730, ... up to the last time.</param>
+    /// <returns>The table.</returns>
+    public ResultTable ToTable(IReadOnlyList<double>? times = null)
+    {
+        var c = CultureInfo.InvariantCulture;
+        double lastTime = Times.Length == 0 ? 0 : Times[^1];
+        times ??= [.. Enumerable.Range(1, Math.Max(1, (int)(lastTime / 365))).Select(k => k * 365.0)];
+        var table = new ResultTable("Multi-state Aalen-Johansen: probability of each state", "Time", "State", "At risk", "Probability", "95% CI")
+        {
+            Note = "= survfit(Surv(start, stop, state) ~ 1, id = id); infinitesimal-jackknife standard errors",
+        };
+        foreach (double t in times)
+        {
+            var pt = At(t);
+            for (int s = 0; s < States.Length; s++)
+            {
+                var n = new CountCell(pt.AtRisk[s]);
+                double lo = Math.Max(0, pt.Probability[s] - (1.959963984540054 * pt.StdErr[s]));
+                double hi = Math.Min(1, pt.Probability[s] + (1.959963984540054 * pt.StdErr[s]));
+                table.AddRow(new TextCell(t.ToString("0.##", c)), new TextCell(States[s]), n,
+                    new DerivedCell(pt.Probability[s].ToString("0.0000", c), n) { Reveals = [] },
+                    new DerivedCell($"{lo.ToString("0.0000", c)} to {hi.ToString("0.0000", c)}", n) { Reveals = [] });
+            }
+        }
+
+        return table;
+    }
+
     /// <inheritdoc/>
-    public override string ToString() => At(Times.Length == 0 ? 0 : Times[^1]).ToString();
+    public override string ToString() => ToTable().ToText(DisclosurePolicy.Default);
 }
 
 /// <summary>Multi-state models: the Aalen-Johansen estimator of state occupancy over (start, stop] rows.</summary>
