@@ -22,6 +22,11 @@ public sealed record FineGrayOptions
     /// (finegray's), the robust variance per subject (<see cref="FineGrayModel.Variance"/>; the inverse information is
     /// <see cref="FineGrayModel.InverseInformation"/> = <c>fit$naive.var</c>). Ties of time: events before censorings.</summary>
     public double[]? Weights { get; init; }
+
+    /// <summary>Frequencies for aggregated input: each row stands for that many identical records (a GROUP BY over time,
+    /// cause and covariate pattern); the fit equals crr's on the expanded records. Whole numbers ≥ 1; not together with
+    /// <see cref="Weights"/>. The records are expanded inside (memory grows with the total count).</summary>
+    public double[]? Counts { get; init; }
 }
 
 /// <summary>A predicted cumulative incidence curve (= <c>predict.crr</c>): at each distinct time of the event of interest.</summary>
@@ -218,6 +223,51 @@ public static class FineGray
         Guard.EventCause(eventOfInterest);
         Guard.Level(options.Level, "options.Level");
         _ = CauseCoding.Scan(causes, nameof(causes));
+        if (options.Counts is { } counts)
+        {
+            if (options.Weights is not null)
+            {
+                throw new ArgumentException("Counts and Weights cannot be combined.", nameof(options));
+            }
+
+            Guard.SameLength(durations.Length, nameof(durations), counts.Length, "options.Counts");
+            long total = 0;
+            for (int i = 0; i < counts.Length; i++)
+            {
+                if (!(counts[i] >= 1 && counts[i] == Math.Floor(counts[i]) && counts[i] <= int.MaxValue))
+                {
+                    throw new ArgumentException($"options.Counts[{i}] is {Guard.Show(counts[i])}; counts are whole numbers >= 1.", nameof(options));
+                }
+
+                total += (long)counts[i];
+            }
+
+            if (total > Array.MaxLength)
+            {
+                throw new ArgumentException($"the counts add up to {total} records, more than can be expanded.", nameof(options));
+            }
+
+            var rows = new int[total];
+            int k = 0;
+            for (int i = 0; i < counts.Length; i++)
+            {
+                for (int c = 0; c < (int)counts[i]; c++)
+                {
+                    rows[k++] = i;
+                }
+            }
+
+            var expandedTimes = new double[rows.Length];
+            var expandedCauses = new int[rows.Length];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                expandedTimes[r] = durations[rows[r]];
+                expandedCauses[r] = causes[rows[r]];
+            }
+
+            return Fit(expandedTimes, expandedCauses, eventOfInterest, covariates.SelectRows(rows), options with { Counts = null });
+        }
+
         var cs = causes.ToArray();
         var levelEvents = covariates.IndicatorEvents(i => cs[i] == eventOfInterest);
         if (options.Weights is { } weights)

@@ -45,4 +45,38 @@ public sealed class AggregateModelTests
         Assert.Equal(rows.LogLikelihood, aggregated.LogLikelihood, 1e-8);
         Assert.Equal(rows.LogLikelihoodNull, aggregated.LogLikelihoodNull, 1e-8);
     }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void FineGray_FromPatternCounts_EqualsTheRowLevelFit(int seed)
+    {
+        var rng = new Random(seed);
+        int n = 2000;
+        var product = new string?[n];
+        var time = new double[n];
+        var cause = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            product[i] = rng.Next(3) switch { 0 => "axi-cel", 1 => "tisa-cel", _ => "ide-cel" };
+            time[i] = 30 * (1 + rng.Next(40));
+            cause[i] = rng.NextDouble() switch { < 0.1 => 1, < 0.35 => 2, _ => 0 } + (product[i] == "ide-cel" && rng.NextDouble() < 0.05 ? 1 : 0);
+            cause[i] = Math.Min(cause[i], 2);
+        }
+
+        var rows = FineGray.Fit(time, cause, 1, DesignMatrix.Build(Covariate.Categorical("product", product, "axi-cel")));
+        var groups = Enumerable.Range(0, n).GroupBy(i => (time[i], cause[i], product[i])).ToArray();
+        var aggregated = FineGray.Fit(groups.Select(g => g.Key.Item1).ToArray(), groups.Select(g => g.Key.Item2).ToArray(), 1,
+            DesignMatrix.Build(Covariate.Categorical("product", groups.Select(g => g.Key.Item3).ToArray(), "axi-cel")),
+            FineGrayOptions.Default with { Counts = groups.Select(g => (double)g.Count()).ToArray() });
+        Assert.True(groups.Length < n / 4, $"{groups.Length} patterns");
+        for (int j = 0; j < rows.Coefficients.Length; j++)
+        {
+            Assert.Equal(rows.Coefficients[j], aggregated.Coefficients[j], 1e-10);
+            Assert.Equal(rows.StdErr[j], aggregated.StdErr[j], 1e-10);
+        }
+
+        Assert.Equal(rows.LogPseudoLikelihood, aggregated.LogPseudoLikelihood, 1e-8);
+        Assert.Throws<ArgumentException>(() => FineGray.Fit([1.0], [1], 1, DesignMatrix.Build(Covariate.Numeric("x", [1.0])), FineGrayOptions.Default with { Counts = [0.5] }));
+    }
 }
