@@ -422,66 +422,112 @@ public static class AdjustedRisk
             F[k] = new double[n];
         }
 
-        var zj = new double[p];
-        var r = new double[nc];
-        var cumL = new double[nc];
-        var G = new double[nc];
-        for (int j = 0; j < n; j++)
+        // one pass over the patients in parallel blocks, each with its own accumulators of P, Q and B (merged in block
+        // order, so the sums do not depend on the scheduling)
+        int blocks = Math.Max(1, Math.Min(64, n / 2048));
+        var partP = new double[blocks][][];
+        var partQ = new double[blocks][,];
+        var partB = new double[blocks][,][];
+        Parallel.For(0, blocks, blk =>
         {
-            Row(j, zj);
+            int lo = (int)((long)n * blk / blocks), hi = (int)((long)n * (blk + 1) / blocks);
+            var lp = new double[nc][];
+            var lq = new double[nc, nt];
+            var lb = new double[nc, nt][];
             for (int c = 0; c < nc; c++)
             {
-                double eta = 0;
-                for (int k = 0; k < p; k++)
+                lp[c] = new double[K];
+                for (int k = 0; k < nt; k++)
                 {
-                    eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
+                    lb[c, k] = new double[p];
                 }
-
-                r[c] = Math.Exp(eta);
-                cumL[c] = 0;
-                G[c] = 0;
             }
 
-            double s = 1, f = 0;
-            int tk = 0;
-            while (tk < nt && upto[tk] < 0)
+            var zj = new double[p];
+            var r = new double[nc];
+            var cumL = new double[nc];
+            var G = new double[nc];
+            for (int j = lo; j < hi; j++)
             {
-                tk++;   // a time before the first event: F = 0 (its B and Q terms vanish)
-            }
-
-            for (int l = 0; l < K; l++)
-            {
-                double sPrev = s;
-                double h = 1;
+                Row(j, zj);
                 for (int c = 0; c < nc; c++)
                 {
-                    h -= r[c] * lambda[c][l];
-                }
-
-                f += sPrev * r[interest] * lambda[interest][l];
-                s = sPrev * h;
-                for (int c = 0; c < nc; c++)
-                {
-                    cumL[c] += lambda[c][l];
-                    G[c] += lambda[c][l] * f;
-                    P[c][l] += r[c] * (f + (c == interest ? sPrev : 0));
-                }
-
-                while (tk < nt && upto[tk] == l)
-                {
-                    F[tk][j] = f;
-                    for (int c = 0; c < nc; c++)
+                    double eta = 0;
+                    for (int k = 0; k < p; k++)
                     {
-                        Q[c, tk] += r[c] * f;
-                        double g = (c == interest ? f : 0) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
-                        var bck = B[c, tk];
-                        for (int k = 0; k < p; k++)
-                        {
-                            bck[k] += g * (zj[k] - models[c].Center[k]);
-                        }
+                        eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
                     }
 
-                    tk++;
+                    r[c] = Math.Exp(eta);
+                    cumL[c] = 0;
+                    G[c] = 0;
+                }
+
+                double s = 1, f = 0;
+                int tk = 0;
+                while (tk < nt && upto[tk] < 0)
+                {
+                    tk++;   // a time before the first event: F = 0 (its B and Q terms vanish)
+                }
+
+                for (int l = 0; l < K; l++)
+                {
+                    double sPrev = s;
+                    double h = 1;
+                    for (int c = 0; c < nc; c++)
+                    {
+                        h -= r[c] * lambda[c][l];
+                    }
+
+                    f += sPrev * r[interest] * lambda[interest][l];
+                    s = sPrev * h;
+                    for (int c = 0; c < nc; c++)
+                    {
+                        cumL[c] += lambda[c][l];
+                        G[c] += lambda[c][l] * f;
+                        lp[c][l] += r[c] * (f + (c == interest ? sPrev : 0));
+                    }
+
+                    while (tk < nt && upto[tk] == l)
+                    {
+                        F[tk][j] = f;
+                        for (int c = 0; c < nc; c++)
+                        {
+                            lq[c, tk] += r[c] * f;
+                            double g = (c == interest ? f : 0) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
+                            var bck = lb[c, tk];
+                            for (int k = 0; k < p; k++)
+                            {
+                                bck[k] += g * (zj[k] - models[c].Center[k]);
+                            }
+                        }
+
+                        tk++;
+                    }
+                }
+            }
+
+            partP[blk] = lp;
+            partQ[blk] = lq;
+            partB[blk] = lb;
+        });
+
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            for (int c = 0; c < nc; c++)
+            {
+                for (int l = 0; l < K; l++)
+                {
+                    P[c][l] += partP[blk][c][l];
+                }
+
+                for (int k = 0; k < nt; k++)
+                {
+                    Q[c, k] += partQ[blk][c, k];
+                    for (int kk = 0; kk < p; kk++)
+                    {
+                        B[c, k][kk] += partB[blk][c, k][kk];
+                    }
                 }
             }
         }
@@ -543,7 +589,11 @@ public static class AdjustedRisk
                 }
 
                 var inf = influence[k];
-                for (int i = 0; i < n; i++)
+                Parallel.For(0, Math.Max(1, Math.Min(64, n / 4096)), blk =>
+                {
+                int blocks = Math.Max(1, Math.Min(64, n / 4096));
+                int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
+                for (int i = from; i < until; i++)
                 {
                     var ifb = m.InfluenceBeta(i);
                     double v = 0;
@@ -564,6 +614,7 @@ public static class AdjustedRisk
 
                     inf[i] += v;
                 }
+                });
             }
         }
 
