@@ -301,8 +301,6 @@ public static class MultiState
         var transitionStops = Enumerable.Range(0, n).Where(i => toState[i] != censor).Select(i => b[i]).ToArray();
         double t0 = transitionStops.Length > 0 ? transitionStops.Min() : b.Max();
         var p = new double[S];
-        var U = new double[m][];
-        var touched = new List<int>();
         var atT0 = Enumerable.Range(0, n).Where(i => a[i] < t0 && b[i] >= t0).ToArray();
         double W0 = atT0.Sum(i => w[i]);
         if (!(W0 > 0))
@@ -316,16 +314,16 @@ public static class MultiState
         }
 
         var initial = (double[])p.Clone();
-        var initialSe = Variance(U, touched, subjectWeight, S).Select(Math.Sqrt).ToArray();
+        var initialSe = new double[S];
 
-        // the sweep over the distinct stop times
-        // reported times: every distinct stop time
+        // the sweep over the distinct stop times. The influence is kept weighted and state-major, U[k][subject] =
+        // w_i U_ik (survfit's layout), so each event time costs a few vector operations over the subjects: the columns
+        // of U that H touches, the dN terms of the subjects with a transition, and the at-risk terms through the
+        // weighted at-risk indicator of each state (kept up to date as rows enter and leave).
         var times = b.Distinct().Order().ToArray();
         int T = times.Length;
         var byStart = Enumerable.Range(0, n).OrderBy(i => a[i]).ToArray();
         var byStop = Enumerable.Range(0, n).OrderBy(i => b[i]).ToArray();
-        var active = new HashSet<int>();
-        int ps = 0, pe = 0;
         var transitionCount = new Dictionary<(int From, int To), int>();
         for (int i = 0; i < n; i++)
         {
@@ -343,120 +341,143 @@ public static class MultiState
         var atRisk = new int[T * S];
         var cumhaz = new double[T * transitions.Length];
         var cum = new double[transitions.Length];
-        var nW = new double[S];
-        var dW = new double[S, S];
-        var isTouched = new bool[m];
-        foreach (int sj in touched)
+        var Uw = new double[S][];
+        var wAt = new double[S][];
+        for (int k = 0; k < S; k++)
         {
-            isTouched[sj] = true;
+            Uw[k] = new double[m];
+            wAt[k] = new double[m];
         }
 
+        var nW = new double[S];
+        var nCount = new int[S];
+        var dW = new double[S, S];
+        var dA = new double[S, S];
+        var old = new double[S][];
+        for (int k = 0; k < S; k++)
+        {
+            old[k] = new double[m];
+        }
+
+        var seNow = new double[S];
+        int ps = 0, pe = 0;
         for (int ti = 0; ti < T; ti++)
         {
             double t = times[ti];
             while (ps < n && a[byStart[ps]] < t)
             {
-                active.Add(byStart[ps++]);
+                int row = byStart[ps++];
+                int j = rowState[row];
+                wAt[j][subject[row]] += w[row];
+                nW[j] += w[row];
+                nCount[j]++;
             }
 
             while (pe < n && b[byStop[pe]] < t)
             {
-                active.Remove(byStop[pe++]);
-            }
-
-            Array.Clear(nW);
-            Array.Clear(dW);
-            foreach (int row in active)
-            {
+                int row = byStop[pe++];
                 int j = rowState[row];
-                nW[j] += w[row];
-                atRisk[(ti * S) + j]++;
-                if (b[row] == t && toState[row] != censor)
-                {
-                    dW[j, stateIndex[toState[row]]] += w[row];
-                }
+                wAt[j][subject[row]] -= w[row];
+                nW[j] -= w[row];
+                nCount[j]--;
             }
 
-            // dA and H = I + dA
-            var dA = new double[S, S];
-            bool any = false;
             for (int j = 0; j < S; j++)
             {
-                if (nW[j] <= 0)
-                {
-                    continue;
-                }
+                atRisk[(ti * S) + j] = nCount[j];
+            }
 
-                for (int k = 0; k < S; k++)
+            // transitions at t: the rows ending now (still in the risk set) with a new state
+            Array.Clear(dW);
+            Array.Clear(dA);
+            bool any = false;
+            for (int q = pe; q < n && b[byStop[q]] == t; q++)
+            {
+                int row = byStop[q];
+                if (toState[row] != censor)
                 {
-                    if (k != j && dW[j, k] > 0)
-                    {
-                        double h = dW[j, k] / nW[j];
-                        dA[j, k] = h;
-                        dA[j, j] -= h;
-                        any = true;
-                        if (column.TryGetValue((j, k), out int col))
-                        {
-                            cum[col] += h;
-                        }
-                    }
+                    dW[rowState[row], stateIndex[toState[row]]] += w[row];
+                    any = true;
                 }
             }
 
             if (any)
             {
-                // U <- U H for every subject with an influence so far
-                var tmp = new double[S];
-                foreach (int sj in touched)
+                for (int j = 0; j < S; j++)
                 {
-                    var u = U[sj];
                     for (int k = 0; k < S; k++)
                     {
-                        double v = u[k];
-                        for (int j = 0; j < S; j++)
+                        if (k != j && dW[j, k] > 0 && nW[j] > 0)
                         {
-                            v += u[j] * dA[j, k];
+                            double h = dW[j, k] / nW[j];
+                            dA[j, k] = h;
+                            dA[j, j] -= h;
+                            if (column.TryGetValue((j, k), out int col))
+                            {
+                                cum[col] += h;
+                            }
                         }
-
-                        tmp[k] = v;
                     }
-
-                    Array.Copy(tmp, u, S);
                 }
 
-                // + p(t-) dH/dw_i for the subjects at risk
-                foreach (int row in active)
+                // U <- U (I + dA): only the columns of states with a non-zero row or column change
+                for (int j = 0; j < S; j++)
                 {
-                    int j = rowState[row];
-                    if (nW[j] <= 0 || p[j] == 0)
+                    if (dA[j, j] != 0)
+                    {
+                        Array.Copy(Uw[j], old[j], m);   // reused buffers: no allocation per event time
+                    }
+                }
+
+                for (int j = 0; j < S; j++)
+                {
+                    if (dA[j, j] == 0)
                     {
                         continue;
                     }
 
-                    int sj = subject[row];
-                    if (!isTouched[sj])
-                    {
-                        isTouched[sj] = true;
-                        touched.Add(sj);
-                        U[sj] = new double[S];
-                    }
-
-                    var u = U[sj];
-                    int to = b[row] == t && toState[row] != censor ? stateIndex[toState[row]] : -1;
                     for (int k = 0; k < S; k++)
                     {
-                        if (k == j)
+                        if (dA[j, k] != 0)
                         {
-                            continue;
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(old[j], dA[j, k], Uw[k], Uw[k]);
                         }
-
-                        double g = ((k == to ? 1 : 0) - dA[j, k]) / nW[j];
-                        u[k] += p[j] * g;
-                        u[j] -= p[j] * g;
                     }
                 }
 
-                // p(t) = p(t-) H
+                // dN terms: a subject moving j -> k at t
+                for (int q = pe; q < n && b[byStop[q]] == t; q++)
+                {
+                    int row = byStop[q];
+                    if (toState[row] == censor)
+                    {
+                        continue;
+                    }
+
+                    int j = rowState[row], k = stateIndex[toState[row]];
+                    if (j != k)
+                    {
+                        double v = w[row] * p[j] / nW[j];
+                        Uw[j][subject[row]] -= v;
+                        Uw[k][subject[row]] += v;
+                    }
+                }
+
+                // at-risk terms: every subject at risk in j, weighted, for each transition j -> k
+                for (int j = 0; j < S; j++)
+                {
+                    for (int k = 0; k < S; k++)
+                    {
+                        if (k != j && dA[j, k] != 0)
+                        {
+                            double c = p[j] * dA[j, k] / nW[j];
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j], c, Uw[j], Uw[j]);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j], -c, Uw[k], Uw[k]);
+                        }
+                    }
+                }
+
+                // p(t) = p(t-) (I + dA)
                 var next = new double[S];
                 for (int k = 0; k < S; k++)
                 {
@@ -470,15 +491,15 @@ public static class MultiState
                 }
 
                 p = next;
+                for (int k = 0; k < S; k++)
+                {
+                    seNow[k] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(Uw[k], Uw[k]));
+                }
             }
 
             Array.Copy(p, 0, prob, ti * S, S);
             Array.Copy(cum, 0, cumhaz, ti * transitions.Length, transitions.Length);
-            var v2 = Variance(U, touched, subjectWeight, S);
-            for (int k = 0; k < S; k++)
-            {
-                se[(ti * S) + k] = Math.Sqrt(v2[k]);
-            }
+            Array.Copy(seNow, 0, se, ti * S, S);
         }
 
         return new MultiStateCurve
@@ -493,20 +514,5 @@ public static class MultiState
             Initial = initial,
             InitialStdErr = initialSe,
         };
-    }
-
-    private static double[] Variance(double[][] u, List<int> touched, double[] weight, int s)
-    {
-        var v = new double[s];
-        foreach (int sj in touched)
-        {
-            for (int k = 0; k < s; k++)
-            {
-                double x = weight[sj] * u[sj][k];
-                v[k] += x * x;
-            }
-        }
-
-        return v;
     }
 }
