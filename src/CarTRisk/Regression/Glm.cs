@@ -411,7 +411,7 @@ internal static class GlmFitter
         for (int iter = 1; iter <= options.MaxIterations; iter++)
         {
             iterations = iter;
-            var (a, b) = core.Normal(eta);
+            var (a, b) = core.Normal(eta, first ? null : mu);
             lastInfo = a;
             var next = Solve(a, b, p);
             double dev = core.Evaluate(next, eta, mu);
@@ -452,7 +452,7 @@ internal static class GlmFitter
         // final information and score at the returned point
         // the variance is glm's: the inverse of the weighted cross-product of the last iteration (its weights are those
         // of the point before the final update, as fit$qr); the check of the optimum uses the returned point
-        var (infoFinal, _) = core.Normal(eta);
+        var (infoFinal, _) = core.Normal(eta, mu);
         var score = core.Score(mu);
         var inverse = Cholesky.Inverse(lastInfo ?? infoFinal, p);
         var inverseFinal = Cholesky.Inverse(infoFinal, p);
@@ -925,7 +925,7 @@ internal static class GlmFitter
         }
 
         /// <summary>ZᵀWZ and ZᵀW·z_work at η.</summary>
-        public (double[] A, double[] B) Normal(double[] eta, bool priorOnly = false)
+        public (double[] A, double[] B) Normal(double[] eta, double[]? mu = null, bool priorOnly = false)
         {
             int p = P;
             int q = columns.Length;
@@ -966,8 +966,9 @@ internal static class GlmFitter
                 {
                     int r = lo + i;
                     double e = eta[r];
-                    double me = MuEta(family, e);
-                    double m = LinkInverse(family, e);
+                    double m = mu is null ? LinkInverse(family, e) : mu[r];
+                    double me = mu is null || (family == GlmFamily.Binomial && Math.Abs(e) > Threshold) ? MuEta(family, e)
+                        : family == GlmFamily.Poisson ? m : m * (1 - m);
                     double v = family == GlmFamily.Poisson ? m : m * (1 - m);
                     double work = e - (offset?[r] ?? 0) + ((y[r] - m) / me);
                     double wt = priorOnly ? w[r] : w[r] > 0 && me != 0 ? w[r] * me * me / v : 0;
@@ -1020,7 +1021,7 @@ internal static class GlmFitter
         }
 
         /// <summary>ZᵀW₀Z with the prior weights (the structure of the design, for the aliasing check).</summary>
-        public double[] CrossProduct() => Normal(new double[n], priorOnly: true).A;
+        public double[] CrossProduct() => Normal(new double[n], null, priorOnly: true).A;
 
         /// <summary>The score in scaled coordinates, Zᵀ w (y − μ) (canonical link).</summary>
         public double[] Score(double[] mu)
