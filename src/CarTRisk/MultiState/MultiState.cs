@@ -341,34 +341,59 @@ public static class MultiState
         var atRisk = new int[T * S];
         var cumhaz = new double[T * transitions.Length];
         var cum = new double[transitions.Length];
+        // subjects hold a slot while their follow-up lasts (from the first row's start to the last row's stop); when it
+        // ends, their influence rows are folded into M = sum of u'u (S x S), which every later step maps by H'MH: the
+        // vector work per event time is bounded by the subjects still followed, not by all seen so far
         var Uw = new double[S][];
         var wAt = new double[S][];
+        var old = new double[S][];
         for (int k = 0; k < S; k++)
         {
             Uw[k] = new double[m];
             wAt[k] = new double[m];
+            old[k] = new double[m];
         }
+
+        var slotOf = new int[m];
+        Array.Fill(slotOf, -1);
+        var subjectAt = new int[m];
+        int live = 0;
+        var M = new double[S, S];
+        var Mabs = new double[S, S];   // the same sums of absolute values: the rounding scale of M
+        var firstStart = rowsOf.Select(r => a[r[0]]).ToArray();
+        var lastStop = rowsOf.Select(r => r.Max(i => b[i])).ToArray();
+        var enterOrder = Enumerable.Range(0, m).OrderBy(x => firstStart[x]).ToArray();
+        var leaveOrder = Enumerable.Range(0, m).OrderBy(x => lastStop[x]).ToArray();
+        int pin = 0, pout = 0;
 
         var nW = new double[S];
         var nCount = new int[S];
         var dW = new double[S, S];
         var dA = new double[S, S];
-        var old = new double[S][];
-        for (int k = 0; k < S; k++)
-        {
-            old[k] = new double[m];
-        }
-
         var seNow = new double[S];
         int ps = 0, pe = 0;
         for (int ti = 0; ti < T; ti++)
         {
             double t = times[ti];
+            while (pin < m && firstStart[enterOrder[pin]] < t)
+            {
+                int sj = enterOrder[pin++];
+                slotOf[sj] = live;
+                subjectAt[live] = sj;
+                for (int k = 0; k < S; k++)
+                {
+                    Uw[k][live] = 0;
+                    wAt[k][live] = 0;
+                }
+
+                live++;
+            }
+
             while (ps < n && a[byStart[ps]] < t)
             {
                 int row = byStart[ps++];
                 int j = rowState[row];
-                wAt[j][subject[row]] += w[row];
+                wAt[j][slotOf[subject[row]]] += w[row];
                 nW[j] += w[row];
                 nCount[j]++;
             }
@@ -377,9 +402,41 @@ public static class MultiState
             {
                 int row = byStop[pe++];
                 int j = rowState[row];
-                wAt[j][subject[row]] -= w[row];
+                wAt[j][slotOf[subject[row]]] -= w[row];
                 nW[j] -= w[row];
                 nCount[j]--;
+            }
+
+            while (pout < m && lastStop[leaveOrder[pout]] < t)
+            {
+                int sj = leaveOrder[pout++];
+                int slot = slotOf[sj];
+                if (slot < 0)
+                {
+                    continue;
+                }
+
+                for (int j = 0; j < S; j++)
+                {
+                    for (int k = 0; k < S; k++)
+                    {
+                        M[j, k] += Uw[j][slot] * Uw[k][slot];
+                        Mabs[j, k] += Math.Abs(Uw[j][slot] * Uw[k][slot]);
+                    }
+                }
+
+                int last = live - 1;
+                int moved = subjectAt[last];
+                for (int k = 0; k < S; k++)
+                {
+                    Uw[k][slot] = Uw[k][last];
+                    wAt[k][slot] = wAt[k][last];
+                }
+
+                subjectAt[slot] = moved;
+                slotOf[moved] = slot;
+                slotOf[sj] = -1;
+                live--;
             }
 
             for (int j = 0; j < S; j++)
@@ -425,7 +482,7 @@ public static class MultiState
                 {
                     if (dA[j, j] != 0)
                     {
-                        Array.Copy(Uw[j], old[j], m);   // reused buffers: no allocation per event time
+                        Array.Copy(Uw[j], old[j], live);   // reused buffers: no allocation per event time
                     }
                 }
 
@@ -440,7 +497,7 @@ public static class MultiState
                     {
                         if (dA[j, k] != 0)
                         {
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(old[j], dA[j, k], Uw[k], Uw[k]);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(old[j].AsSpan(0, live), dA[j, k], Uw[k].AsSpan(0, live), Uw[k].AsSpan(0, live));
                         }
                     }
                 }
@@ -458,8 +515,8 @@ public static class MultiState
                     if (j != k)
                     {
                         double v = w[row] * p[j] / nW[j];
-                        Uw[j][subject[row]] -= v;
-                        Uw[k][subject[row]] += v;
+                        Uw[j][slotOf[subject[row]]] -= v;
+                        Uw[k][slotOf[subject[row]]] += v;
                     }
                 }
 
@@ -471,8 +528,8 @@ public static class MultiState
                         if (k != j && dA[j, k] != 0)
                         {
                             double c = p[j] * dA[j, k] / nW[j];
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j], c, Uw[j], Uw[j]);
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j], -c, Uw[k], Uw[k]);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j].AsSpan(0, live), c, Uw[j].AsSpan(0, live), Uw[j].AsSpan(0, live));
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j].AsSpan(0, live), -c, Uw[k].AsSpan(0, live), Uw[k].AsSpan(0, live));
                         }
                     }
                 }
@@ -491,9 +548,20 @@ public static class MultiState
                 }
 
                 p = next;
+
+                // the folded subjects: M <- H' M H (and |H|' |M| |H| for the rounding scale)
+                Congruence(M, dA, S, false);
+                Congruence(Mabs, dA, S, true);
+            }
+
+            if (any || pout > 0)
+            {
                 for (int k = 0; k < S; k++)
                 {
-                    seNow[k] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(Uw[k], Uw[k]));
+                    var u = Uw[k].AsSpan(0, live);
+                    // a folded variance within rounding of its scale is 0 (a state everyone has left, say)
+                    double folded = M[k, k] <= 64 * 2.220446049250313e-16 * Mabs[k, k] ? 0 : M[k, k];
+                    seNow[k] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(u, u) + folded);
                 }
             }
 
@@ -514,5 +582,44 @@ public static class MultiState
             Initial = initial,
             InitialStdErr = initialSe,
         };
+    }
+
+    /// <summary>M ← HᵀMH with H = I + dA (absolute values of H when <paramref name="absolute"/>).</summary>
+    private static void Congruence(double[,] M, double[,] dA, int S, bool absolute)
+    {
+        double H(int r, int c)
+        {
+            double h = (r == c ? 1 : 0) + dA[r, c];
+            return absolute ? Math.Abs(h) : h;
+        }
+
+        var hm = new double[S, S];
+        for (int j = 0; j < S; j++)
+        {
+            for (int k = 0; k < S; k++)
+            {
+                double v = 0;
+                for (int r = 0; r < S; r++)
+                {
+                    v += H(r, j) * M[r, k];
+                }
+
+                hm[j, k] = v;
+            }
+        }
+
+        for (int j = 0; j < S; j++)
+        {
+            for (int k = 0; k < S; k++)
+            {
+                double v = 0;
+                for (int r = 0; r < S; r++)
+                {
+                    v += hm[j, r] * H(r, k);
+                }
+
+                M[j, k] = v;
+            }
+        }
     }
 }
