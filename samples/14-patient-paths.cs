@@ -4,8 +4,9 @@
 // time-dependent covariate (= tmerge + coxph(Surv(tstart, tstop, malignancy) ~ relapsed + cluster(id))) the malignancy
 // hazard after relapse against before.
 //   dotnet run samples/14-patient-paths.cs
-#:project ../src/CarTRisk/CarTRisk.csproj
+#:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 using CarTRisk;
+using CarTRisk.Plotting;
 
 // Cell 1: synthetic paths: relapse (hazard 1/600 a day), malignancy (1/8000 a day, x3 after relapse), death
 // (1/3000 a day, x3 after relapse, x4 after a malignancy), censoring at 4 years or earlier.
@@ -52,6 +53,10 @@ Console.WriteLine(fit.ToTable([365, 730, 1095]).ToText());
 var three = fit.At(1095);
 Console.WriteLine($"Alive with a secondary malignancy at 3 years: {three.Probability[fit.States.IndexOf("malignancy")]:P2} (se {three.StdErr[fit.States.IndexOf("malignancy")]:P2})");
 Console.WriteLine("Transitions: " + string.Join(", ", fit.Transitions.Select(t => $"{t.From}->{t.To}")));
+string figure = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "state-occupation.png");
+Figures.StateOccupation(fit, ["Alive, no event", "Death", "Malignancy", "Relapse"], FigureOptions.Default with { Title = "Where the patients are", Scale = TimeScale.Years })
+    .SavePng(figure);
+Console.WriteLine($"wrote {figure}");
 
 // Cell 3: relapse as a time-dependent covariate: the malignancy hazard after relapse against before.
 var rows = CountingProcess.Tmerge(ids, followUp.ToArray(), malignancyStatus.ToArray(), changes);

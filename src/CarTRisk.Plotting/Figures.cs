@@ -142,6 +142,44 @@ public static class Figures
         return StackedPlot.Draw(curve, causeLabels, options);
     }
 
+    /// <summary>The stacked state-occupation figure of a multi-state curve: the probability of each state over time,
+    /// the first state (e.g. "(s0)", alive without an event) as the light-grey remainder on top. Under a disclosure
+    /// threshold the curve ends at the last time with at least the threshold patients at risk in all states together
+    /// (the tail rests on fewer people).</summary>
+    /// <param name="curve">The multi-state fit.</param>
+    /// <param name="stateLabels">A label per state, in <see cref="MultiStateCurve.States"/> order; null = the state names.</param>
+    /// <param name="options">Figure options (time scale, title, disclosure); null for the defaults.</param>
+    /// <returns>The figure.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="curve"/> is null.</exception>
+    /// <exception cref="ArgumentException">The labels do not match the states, or no time is left to draw.</exception>
+    public static Figure StateOccupation(MultiStateCurve curve, IReadOnlyList<string>? stateLabels = null, FigureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        options = Check(options);
+        stateLabels ??= curve.States;
+        int s = curve.States.Length;
+        if (stateLabels.Count != s)
+        {
+            throw new ArgumentException($"stateLabels has {stateLabels.Count} labels but the curve has {s} states.", nameof(stateLabels));
+        }
+
+        int threshold = options.Disclosure.Threshold;
+        int end = curve.Times.Length;
+        while (end > 0 && threshold > 0 && Enumerable.Range(0, s).Sum(k => curve.AtRisk[((end - 1) * s) + k]) < threshold)
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            throw new ArgumentException("no time with at least the disclosure threshold at risk: nothing can be drawn.", nameof(curve));
+        }
+
+        var time = curve.Times.Take(end).ToArray();
+        var layers = Enumerable.Range(1, s - 1).Select(k => Enumerable.Range(0, end).Select(t => curve.Probability[(t * s) + k]).ToArray()).ToList();
+        return StackedPlot.DrawLayers(time, layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options);
+    }
+
     /// <summary>A histogram of the time from infusion to diagnosis among cases, with the median marked; the x breaks
     /// fall on bin edges.</summary>
     /// <param name="onset">The onset summary (e.g. <c>SafetyReport.Onset</c>).</param>

@@ -9,15 +9,22 @@ internal static class StackedPlot
 
     public static Figure Draw(CumulativeIncidenceCurve curve, IReadOnlyList<string> causeLabels, FigureOptions o)
     {
+        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => curve.EstimateByCause[c].ToArray()).ToList();
+        return DrawLayers(curve.Time.ToArray(), layers, [.. causeLabels, "Event-free"], o);
+    }
+
+    /// <summary>Stacked layers from the bottom: <paramref name="layers"/>[c] is the probability of layer c at each time;
+    /// the last label is the remainder up to 1 (light grey).</summary>
+    public static Figure DrawLayers(double[] time, IReadOnlyList<double[]> layers, IReadOnlyList<string> labels, FigureOptions o)
+    {
         var canvas = new Canvas(o);
-        var time = curve.Time.ToArray();
         double dataEnd = time.Length == 0 ? 0 : time[^1];
         var (ticks, xEnd) = CurvePlot.TimeAxis(o, dataEnd);
         var yTicks = Breaks.Probability(0, 1);
         var yLabels = yTicks.Select(v => Breaks.Percent(v, 0.2)).ToArray();
+        int coloured = layers.Count;
 
         // legend column on the right, one swatch per layer (top layer first, as stacked)
-        var labels = causeLabels.Concat(["Event-free"]).ToArray();
         double legendW = 20 + labels.Max(l => canvas.Measure(l, CurvePlot.TickPoints).Width) + 10;
         double left = CurvePlot.LeftFor(canvas, yLabels);
         double right = canvas.Width - 10 - legendW - 12;
@@ -28,19 +35,19 @@ internal static class StackedPlot
         double Y(double p) => bottom - ((bottom - top) * p);
 
         var below = new double[time.Length];
-        for (int c = 0; c <= causeLabels.Count; c++)
+        for (int c = 0; c <= coloured; c++)
         {
             var upper = new double[time.Length];
             for (int j = 0; j < time.Length; j++)
             {
-                upper[j] = c < causeLabels.Count ? below[j] + curve.EstimateByCause[c][j] : 1;
+                upper[j] = c < coloured ? below[j] + layers[c][j] : 1;
             }
 
             bool extend = dataEnd > xEnd;
             var (xs, lo) = CurvePlot.StepVertices(time, below, 0, xEnd, extend);
-            var (_, hi) = CurvePlot.StepVertices(time, upper, c < causeLabels.Count ? 0 : 1, xEnd, extend);
-            var colour = c < causeLabels.Count ? Color.FromHex(CauseColours[c % CauseColours.Length]) : Color.FromHex("#E5E5E5");
-            canvas.Fill(xs.Select(X).ToArray(), hi.Select(Y).ToArray(), lo.Select(Y).ToArray(), colour.WithAlpha(c < causeLabels.Count ? 0.85 : 1));
+            var (_, hi) = CurvePlot.StepVertices(time, upper, c < coloured ? 0 : 1, xEnd, extend);
+            var colour = c < coloured ? Color.FromHex(CauseColours[c % CauseColours.Length]) : Color.FromHex("#E5E5E5");
+            canvas.Fill(xs.Select(X).ToArray(), hi.Select(Y).ToArray(), lo.Select(Y).ToArray(), colour.WithAlpha(c < coloured ? 0.85 : 1));
             below = upper;
         }
 
@@ -53,9 +60,9 @@ internal static class StackedPlot
 
         double itemH = canvas.Measure("Ag", CurvePlot.TickPoints).Height * 1.5;
         double ly = top;
-        for (int i = labels.Length - 1; i >= 0; i--)
+        for (int i = labels.Count - 1; i >= 0; i--)
         {
-            var colour = i < causeLabels.Count ? Color.FromHex(CauseColours[i % CauseColours.Length]).WithAlpha(0.85) : Color.FromHex("#E5E5E5");
+            var colour = i < coloured ? Color.FromHex(CauseColours[i % CauseColours.Length]).WithAlpha(0.85) : Color.FromHex("#E5E5E5");
             canvas.Rectangle(right + 12, ly + (itemH / 2) - 6, 12, 12, colour);
             canvas.Text(labels[i], right + 30, ly + (itemH / 2), CurvePlot.TickPoints, HouseStyle.Text, Alignment.MiddleLeft);
             ly += itemH;

@@ -105,3 +105,24 @@ public sealed class MultiStateDifferentialTests
         Assert.Equal(c["s_n_risk"]!.AsArray().Select(v => (int)v!).ToArray(), sn.ToArray());
     }
 }
+
+/// <summary>The state-occupation figure draws the fit and stops where fewer than the threshold remain at risk.</summary>
+public sealed class StateOccupationFigureTests
+{
+    [Fact]
+    public void StateOccupation_Draws_AndRefusesWhatCannotBeShown()
+    {
+        // 12 subjects: under the default threshold of 11 the tail with fewer at risk is not drawn
+        var start = Enumerable.Repeat(0.0, 12).ToArray();
+        var stop = Enumerable.Range(1, 12).Select(i => i * 10.0).ToArray();
+        var to = Enumerable.Range(0, 12).Select(i => i % 3 == 0 ? "death" : i % 3 == 1 ? "relapse" : "censor").ToArray();
+        var ids = Enumerable.Range(0, 12).Select(i => "S" + i).ToArray();
+        var fit = CarTRisk.MultiState.AalenJohansen(start, stop, to, ids);
+        var fig = CarTRisk.Plotting.Figures.StateOccupation(fit);
+        Assert.True(fig.Width > 0);
+        Assert.Throws<ArgumentException>(() => CarTRisk.Plotting.Figures.StateOccupation(fit, ["one"]));
+        var tiny = CarTRisk.MultiState.AalenJohansen(start.Take(5).ToArray(), stop.Take(5).ToArray(), to.Take(5).ToArray(), ids.Take(5).ToArray());
+        Assert.Throws<ArgumentException>(() => CarTRisk.Plotting.Figures.StateOccupation(tiny));
+        Assert.True(CarTRisk.Plotting.Figures.StateOccupation(tiny, null, CarTRisk.Plotting.FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).Width > 0);
+    }
+}
