@@ -125,7 +125,7 @@ public static class CohortCsv
         [PatientId, Product, InfusionDate, LastFollowUpDate, MalignancyDate, MalignancyType, DeathDate, Transgene, BirthDate, SexColumn];
 
     // CsvHelper's defaults accept short rows, extra fields and bad quoting silently: all three throw here.
-    private static readonly CsvReaderOptions Strict = CsvReaderOptions.Default with
+    internal static readonly CsvReaderOptions Strict = CsvReaderOptions.Default with
     {
         Separator = ',',
         HasHeader = true,
