@@ -14,6 +14,10 @@ internal sealed record CurveSeries(string Label, int Group, double[] Time, doubl
     /// <summary>The events the curve counts (its cause); −1 = not given. A curve of 1..threshold − 1 events is not drawn:
     /// the tables withhold its risk, and each of its steps would show a case.</summary>
     public double TotalEvents { get; init; } = -1;
+
+    /// <summary>The events that move the curve at each time; null = not given. Under a threshold the drawn curve moves
+    /// only where at least the threshold of them have accumulated since its last drawn step (see CurvePlot.Coarsen).</summary>
+    public double[]? StepEvents { get; init; }
 }
 
 /// <summary>One row of the risk table: the whole (undisclosed-cut) columns of a group.</summary>
@@ -533,15 +537,54 @@ internal static class CurvePlot
         int cut = Array.FindIndex(s.AtRisk, n => policy.Suppresses(n));
         if (cut < 0)
         {
-            return s;
+            return Coarsen(s, policy);
         }
 
         T[] Take<T>(T[] a) => a[..cut];
-        return s with
+        return Coarsen(s with
         {
             Time = Take(s.Time), Value = Take(s.Value), Lower = Take(s.Lower), Upper = Take(s.Upper), Censored = Take(s.Censored),
-            AtRisk = Take(s.AtRisk),
+            AtRisk = Take(s.AtRisk), StepEvents = s.StepEvents is null ? null : Take(s.StepEvents),
             Label = s.Label + (cut == 0 ? $" (not shown: fewer than {policy.Threshold} at risk)" : ""),
+        }, policy);
+    }
+
+    /// <summary>Under a threshold, a drawn step shows no count below it: the curve is drawn through the times at which
+    /// at least the threshold of its events have accumulated since the last drawn step (its value there is the exact
+    /// estimate), and stays flat from the last such time to its end; a step of 1..threshold − 1 events is never drawn on
+    /// its own (one step of 1/n at risk would be one case). Censor marks are kept only at the drawn times.</summary>
+    internal static CurveSeries Coarsen(CurveSeries s, DisclosurePolicy policy)
+    {
+        if (policy.Threshold <= 1 || s.StepEvents is not { } ev || s.Time.Length == 0)
+        {
+            return s;
+        }
+
+        var keep = new List<int>();
+        double pending = 0;
+        for (int i = 0; i < s.Time.Length; i++)
+        {
+            pending += ev[i];
+            if (pending >= policy.Threshold)
+            {
+                keep.Add(i);
+                pending = 0;
+            }
+        }
+
+        // the end of the curve, flat at the last drawn value (no step there)
+        int last = s.Time.Length - 1;
+        double[] Pick(double[] a, Func<int, double>? endValue = null) =>
+            [.. keep.Select(i => a[i]), .. (keep.Count == 0 || keep[^1] != last ? [endValue?.Invoke(keep.Count == 0 ? -1 : keep[^1]) ?? a[last]] : Array.Empty<double>())];
+        return s with
+        {
+            Time = Pick(s.Time),
+            Value = Pick(s.Value, k => k < 0 ? s.Start : s.Value[k]),
+            Lower = Pick(s.Lower, k => k < 0 ? s.Start : s.Lower[k]),
+            Upper = Pick(s.Upper, k => k < 0 ? s.Start : s.Upper[k]),
+            Censored = Pick(s.Censored, _ => 0),
+            AtRisk = Pick(s.AtRisk),
+            StepEvents = null,
         };
     }
 

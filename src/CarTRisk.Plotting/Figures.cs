@@ -35,7 +35,7 @@ public static class Figures
         for (int k = 0; k < curves.Count; k++)
         {
             var c = curves[k].Curve;
-            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Survival], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 1) { TotalEvents = c.Events.Sum() });
+            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Survival], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 1) { TotalEvents = c.Events.Sum(), StepEvents = [.. c.Events] });
             rows.Add(new RiskRow(curves[k].Label, k, [.. c.Time], [.. c.AtRisk], [.. c.Events], [.. c.Censored]));
         }
 
@@ -62,7 +62,7 @@ public static class Figures
         for (int k = 0; k < curves.Count; k++)
         {
             var c = curves[k].Curve;
-            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0) { TotalEvents = EventsOfInterest(c).Sum() });
+            series.Add(new CurveSeries(curves[k].Label, k, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0) { TotalEvents = EventsOfInterest(c).Sum(), StepEvents = EventsOfInterest(c) });
             rows.Add(new RiskRow(curves[k].Label, k, [.. c.Time], [.. c.AtRisk], EventsOfInterest(c), [.. c.Censored]));
         }
 
@@ -90,11 +90,15 @@ public static class Figures
         var c = aalenJohansen;
         var series = new List<CurveSeries>
         {
-            new("Aalen-Johansen (death competing)", 0, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0),
+            new("Aalen-Johansen (death competing)", 0, [.. c.Time], [.. c.Estimate], [.. c.Lower], [.. c.Upper], [.. c.Censored], [.. c.AtRisk], 0)
+            {
+                StepEvents = EventsOfInterest(c),
+            },
             new("Naive 1 − Kaplan-Meier (deaths censored)", 1, [.. naive.Time], naive.Survival.Select(s => 1 - s).ToArray(),
                 naive.Upper.Select(s => 1 - s).ToArray(), naive.Lower.Select(s => 1 - s).ToArray(), [.. naive.Censored], [.. naive.AtRisk], 0)
             {
                 Pattern = LinePattern.Dashed,
+                StepEvents = [.. naive.Events],
             },
         };
         var rows = new List<RiskRow> { new(cohortLabel, -1, [.. c.Time], [.. c.AtRisk], EventsOfInterest(c), [.. c.Censored]) };
