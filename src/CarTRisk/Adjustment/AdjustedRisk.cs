@@ -443,27 +443,70 @@ public static class AdjustedRisk
                 }
             }
 
+            // W patients at a time in the lanes of a vector (the tail padded with r = 0, which adds nothing)
+            int W = System.Numerics.Vector<double>.Count;
             var zj = new double[p];
-            var r = new double[nc];
-            var cumL = new double[nc];
-            var G = new double[nc];
-            for (int j = lo; j < hi; j++)
+            var zv = new double[p][];
+            for (int k = 0; k < p; k++)
             {
-                Row(j, zj);
+                zv[k] = new double[W];
+            }
+
+            var rl = new double[nc][];
+            for (int c = 0; c < nc; c++)
+            {
+                rl[c] = new double[W];
+            }
+
+            var lpv = new System.Numerics.Vector<double>[nc][];
+            for (int c = 0; c < nc; c++)
+            {
+                lpv[c] = new System.Numerics.Vector<double>[K];
+            }
+
+            var lqv = new System.Numerics.Vector<double>[nc, nt];
+            var r = new System.Numerics.Vector<double>[nc];
+            var G = new System.Numerics.Vector<double>[nc];
+            var cumL = new double[nc];
+            var fLane = new double[W];
+            var gLane = new double[W];
+            for (int j0 = lo; j0 < hi; j0 += W)
+            {
+                int lanes = Math.Min(W, hi - j0);
                 for (int c = 0; c < nc; c++)
                 {
-                    double eta = 0;
-                    for (int k = 0; k < p; k++)
-                    {
-                        eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
-                    }
-
-                    r[c] = Math.Exp(eta);
-                    cumL[c] = 0;
-                    G[c] = 0;
+                    Array.Clear(rl[c]);
                 }
 
-                double s = 1, f = 0;
+                for (int q = 0; q < lanes; q++)
+                {
+                    Row(j0 + q, zj);
+                    for (int k = 0; k < p; k++)
+                    {
+                        zv[k][q] = zj[k];
+                    }
+
+                    for (int c = 0; c < nc; c++)
+                    {
+                        double eta = 0;
+                        for (int k = 0; k < p; k++)
+                        {
+                            eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
+                        }
+
+                        rl[c][q] = Math.Exp(eta);
+                    }
+                }
+
+                for (int c = 0; c < nc; c++)
+                {
+                    r[c] = new System.Numerics.Vector<double>(rl[c]);
+                    G[c] = System.Numerics.Vector<double>.Zero;
+                    cumL[c] = 0;
+                }
+
+                var s = System.Numerics.Vector<double>.One;
+                var f = System.Numerics.Vector<double>.Zero;
                 int tk = 0;
                 while (tk < nt && upto[tk] < 0)
                 {
@@ -472,8 +515,8 @@ public static class AdjustedRisk
 
                 for (int l = 0; l < K; l++)
                 {
-                    double sPrev = s;
-                    double h = 1;
+                    var sPrev = s;
+                    var h = System.Numerics.Vector<double>.One;
                     for (int c = 0; c < nc; c++)
                     {
                         h -= r[c] * lambda[c][l];
@@ -484,26 +527,53 @@ public static class AdjustedRisk
                     for (int c = 0; c < nc; c++)
                     {
                         cumL[c] += lambda[c][l];
-                        G[c] += lambda[c][l] * f;
-                        lp[c][l] += r[c] * (f + (c == interest ? sPrev : 0));
+                        G[c] += f * lambda[c][l];
+                        lpv[c][l] += r[c] * (c == interest ? f + sPrev : f);
                     }
 
                     while (tk < nt && upto[tk] == l)
                     {
-                        F[tk][j] = f;
+                        f.CopyTo(fLane);
+                        for (int q = 0; q < lanes; q++)
+                        {
+                            F[tk][j0 + q] = fLane[q];
+                        }
+
                         for (int c = 0; c < nc; c++)
                         {
-                            lq[c, tk] += r[c] * f;
-                            double g = (c == interest ? f : 0) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
+                            lqv[c, tk] += r[c] * f;
+                            var g = (c == interest ? f : System.Numerics.Vector<double>.Zero) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
+                            g.CopyTo(gLane);
                             var bck = lb[c, tk];
                             for (int k = 0; k < p; k++)
                             {
-                                bck[k] += g * (zj[k] - models[c].Center[k]);
+                                double acc = 0;
+                                var zk = zv[k];
+                                double ck = models[c].Center[k];
+                                for (int q = 0; q < lanes; q++)
+                                {
+                                    acc += gLane[q] * (zk[q] - ck);
+                                }
+
+                                bck[k] += acc;
                             }
                         }
 
                         tk++;
                     }
+                }
+            }
+
+            for (int c = 0; c < nc; c++)
+            {
+                for (int l = 0; l < K; l++)
+                {
+                    lp[c][l] = System.Numerics.Vector.Sum(lpv[c][l]);
+                }
+
+                for (int k = 0; k < nt; k++)
+                {
+                    lq[c, k] = System.Numerics.Vector.Sum(lqv[c, k]);
                 }
             }
 
@@ -641,14 +711,16 @@ public static class AdjustedRisk
         return lo;
     }
 
-    /// <summary>A cause-specific Cox model (Efron ties) with the pieces riskRegression's influence functions use.</summary>
+    /// <summary>A cause-specific Cox model (Efron ties) with the pieces riskRegression's influence functions use, in
+    /// flat arrays (one allocation per quantity, not per patient).</summary>
     private sealed class CauseModel
     {
         private double[] sortedTimes = [];
         private double[] suffixS0 = [];
-        private double[][] suffixS1 = [];
-        private double[][] ifBeta = [];
+        private double[] suffixS1 = [];   // (n + 1) x p
+        private double[] ifBeta = [];     // n x p
         private double[] risk = [];
+        private int p;
 
         public int Cause { get; private init; }
 
@@ -666,21 +738,23 @@ public static class AdjustedRisk
 
         public double Risk(int i) => risk[i];
 
-        public double[] InfluenceBeta(int i) => ifBeta[i];
+        public ReadOnlySpan<double> InfluenceBeta(int i) => ifBeta.AsSpan(i * p, p);
 
         /// <summary>S₀(s) = Σ_{T_j ≥ s} r_j.</summary>
-        public double RiskSum0(double s)
-        {
-            int k = LowerIndex(sortedTimes, s);
-            return suffixS0[k];
-        }
+        public double RiskSum0(double s) => suffixS0[LowerIndex(sortedTimes, s)];
 
         /// <summary>E(s) = S₁(s)/S₀(s), on the centred scale.</summary>
         public double[] RiskMean(double s)
         {
             int k = LowerIndex(sortedTimes, s);
             double s0 = suffixS0[k];
-            return [.. suffixS1[k].Select(v => s0 > 0 ? v / s0 : 0)];
+            var e = new double[p];
+            for (int j = 0; j < p; j++)
+            {
+                e[j] = s0 > 0 ? suffixS1[(k * p) + j] / s0 : 0;
+            }
+
+            return e;
         }
 
         private static int LowerIndex(double[] sorted, double t)
@@ -706,54 +780,56 @@ public static class AdjustedRisk
         {
             int n = time.Length;
             int p = design.Columns;
-            var status = cause.Select(c => c == code).ToArray();
+            var status = new bool[n];
+            for (int i = 0; i < n; i++)
+            {
+                status[i] = cause[i] == code;
+            }
+
             var fit = CoxRegression.Fit(time, status, design, CoxOptions.Default with { Ties = TieMethod.Efron });
             var beta = fit.Coefficients.ToArray();
             var center = new double[p];
+            var cols = new double[p][];
             for (int k = 0; k < p; k++)
             {
-                double sum = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    sum += design[i, k];
-                }
-
-                center[k] = sum / n;
+                cols[k] = design.Column(k);
+                center[k] = cols[k].Average();
             }
 
             var risk = new double[n];
-            var x = new double[n][];
+            var x = new double[n * p];
             for (int i = 0; i < n; i++)
             {
-                var xi = new double[p];
                 double eta = 0;
                 for (int k = 0; k < p; k++)
                 {
-                    xi[k] = design[i, k] - center[k];
-                    eta += xi[k] * beta[k];
+                    double xc = cols[k][i] - center[k];
+                    x[(i * p) + k] = xc;
+                    eta += xc * beta[k];
                 }
 
-                x[i] = xi;
                 risk[i] = Math.Exp(eta);
             }
 
             // records by time; suffix sums of r and r x over the sorted records
-            var order = Enumerable.Range(0, n).OrderBy(i => time[i]).ToArray();
-            var sortedTimes = order.Select(i => time[i]).ToArray();
+            var order = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                order[i] = i;
+            }
+
+            var sortedTimes = (double[])time.Clone();
+            Array.Sort(sortedTimes, order);
             var s0 = new double[n + 1];
-            var s1 = new double[n + 1][];
-            s1[n] = new double[p];
+            var s1 = new double[(n + 1) * p];
             for (int k = n - 1; k >= 0; k--)
             {
                 int i = order[k];
                 s0[k] = s0[k + 1] + risk[i];
-                var row = (double[])s1[k + 1].Clone();
                 for (int kk = 0; kk < p; kk++)
                 {
-                    row[kk] += risk[i] * x[i][kk];
+                    s1[(k * p) + kk] = s1[((k + 1) * p) + kk] + (risk[i] * x[(i * p) + kk]);
                 }
-
-                s1[k] = row;
             }
 
             // Efron baseline hazard at each distinct event time of the cause
@@ -801,6 +877,7 @@ public static class AdjustedRisk
                 Times = [.. times],
                 Hazard = [.. hazard],
             };
+            model.p = p;
             model.sortedTimes = sortedTimes;
             model.suffixS0 = s0;
             model.suffixS1 = s1;
@@ -810,57 +887,55 @@ public static class AdjustedRisk
             var v = fit.NaiveVariance.ToArray();
             int m = times.Count;
             var c0 = new double[m + 1];
-            var c1 = new double[m + 1][];
-            c1[0] = new double[p];
-            var eAt = new double[m][];
+            var c1 = new double[(m + 1) * p];
+            var eAt = new double[m * p];
             for (int l = 0; l < m; l++)
             {
                 double s0l = model.RiskSum0(times[l]);
-                eAt[l] = model.RiskMean(times[l]);
+                var el = model.RiskMean(times[l]);
                 c0[l + 1] = c0[l] + (1 / s0l);
-                var row = (double[])c1[l].Clone();
                 for (int kk = 0; kk < p; kk++)
                 {
-                    row[kk] += eAt[l][kk] / s0l;
+                    eAt[(l * p) + kk] = el[kk];
+                    c1[((l + 1) * p) + kk] = c1[(l * p) + kk] + (el[kk] / s0l);
                 }
-
-                c1[l + 1] = row;
             }
 
             var timeArray = model.Times;
-            var ifb = new double[n][];
-            var score = new double[p];
-            for (int i = 0; i < n; i++)
+            var ifb = new double[n * p];
+            Parallel.For(0, Math.Max(1, Math.Min(64, n / 4096)), blk =>
             {
-                int upto = UpperIndex(timeArray, time[i]);
-                for (int kk = 0; kk < p; kk++)
+                int blocks = Math.Max(1, Math.Min(64, n / 4096));
+                int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
+                var score = new double[p];
+                for (int i = from; i < until; i++)
                 {
-                    score[kk] = -risk[i] * ((x[i][kk] * c0[upto]) - c1[upto][kk]);
-                }
-
-                if (status[i])
-                {
-                    var e = eAt[upto - 1];
+                    int upto = UpperIndex(timeArray, time[i]);
                     for (int kk = 0; kk < p; kk++)
                     {
-                        score[kk] += x[i][kk] - e[kk];
+                        score[kk] = -risk[i] * ((x[(i * p) + kk] * c0[upto]) - c1[(upto * p) + kk]);
                     }
-                }
 
-                var row = new double[p];
-                for (int r = 0; r < p; r++)
-                {
-                    double sum = 0;
-                    for (int kk = 0; kk < p; kk++)
+                    if (status[i])
                     {
-                        sum += v[(r * p) + kk] * score[kk];
+                        for (int kk = 0; kk < p; kk++)
+                        {
+                            score[kk] += x[(i * p) + kk] - eAt[((upto - 1) * p) + kk];
+                        }
                     }
 
-                    row[r] = sum;
-                }
+                    for (int r = 0; r < p; r++)
+                    {
+                        double sum = 0;
+                        for (int kk = 0; kk < p; kk++)
+                        {
+                            sum += v[(r * p) + kk] * score[kk];
+                        }
 
-                ifb[i] = row;
-            }
+                        ifb[(i * p) + r] = sum;
+                    }
+                }
+            });
 
             model.ifBeta = ifb;
             return model;
