@@ -171,7 +171,7 @@ public static class CohortComparisons
             var idx = Enumerable.Range(0, isB.Length).Where(i => isB[i] == b).ToArray();
             var curve = CumulativeIncidence.Estimate(idx.Select(i => durations[i]).ToArray(), idx.Select(i => causes[i]).ToArray(), 1,
                 CumulativeIncidenceOptions.Default with { Weights = idx.Select(i => w[i]).ToArray(), Transform = IntervalTransform.Log });
-            int row = AdjustedRisk.UpperIndex([.. curve.Time], horizonDays) - 1;
+            int row = SortedSearch.CountAtMost(curve.Time.AsSpan(), horizonDays) - 1;
             double est = row < 0 ? 0 : curve.Estimate[row];
             double se = row < 0 ? 0 : curve.JackknifeStdErr[1][row];
             return (curve, new AdjustedRiskRow(label, horizonDays, est, se, est - (1.959963984540054 * se), est + (1.959963984540054 * se)),

@@ -382,7 +382,7 @@ public static class AdjustedRisk
         }
 
         // index of the last grid time <= t for each t (-1 when none)
-        var upto = ts.Select(t => UpperIndex(grid, t) - 1).ToArray();
+        var upto = ts.Select(t => SortedSearch.CountAtMost(grid, t) - 1).ToArray();
 
         // the design under level a
         double[] Row(int j, double[] buffer)
@@ -673,7 +673,7 @@ public static class AdjustedRisk
                     }
 
                     // at risk at grid times <= min(t, T_i)
-                    int atRiskUpto = Math.Min(last, UpperIndex(grid, time[i]) - 1);
+                    int atRiskUpto = Math.Min(last, SortedSearch.CountAtMost(grid, time[i]) - 1);
                     v -= m.Risk(i) * prefix[atRiskUpto + 1];
                     if (cause[i] == m.Cause && time[i] <= grid[last])
                     {
@@ -689,26 +689,6 @@ public static class AdjustedRisk
         }
 
         return (theta, influence);
-    }
-
-    /// <summary>The number of sorted values ≤ t.</summary>
-    internal static int UpperIndex(double[] sorted, double t)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >> 1;
-            if (sorted[mid] <= t)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     /// <summary>A cause-specific Cox model (Efron ties) with the pieces riskRegression's influence functions use, in
@@ -741,12 +721,12 @@ public static class AdjustedRisk
         public ReadOnlySpan<double> InfluenceBeta(int i) => ifBeta.AsSpan(i * p, p);
 
         /// <summary>S₀(s) = Σ_{T_j ≥ s} r_j.</summary>
-        public double RiskSum0(double s) => suffixS0[LowerIndex(sortedTimes, s)];
+        public double RiskSum0(double s) => suffixS0[SortedSearch.CountBelow(sortedTimes, s)];
 
         /// <summary>E(s) = S₁(s)/S₀(s), on the centred scale.</summary>
         public double[] RiskMean(double s)
         {
-            int k = LowerIndex(sortedTimes, s);
+            int k = SortedSearch.CountBelow(sortedTimes, s);
             double s0 = suffixS0[k];
             var e = new double[p];
             for (int j = 0; j < p; j++)
@@ -755,25 +735,6 @@ public static class AdjustedRisk
             }
 
             return e;
-        }
-
-        private static int LowerIndex(double[] sorted, double t)
-        {
-            int lo = 0, hi = sorted.Length;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >> 1;
-                if (sorted[mid] < t)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
-            }
-
-            return lo;
         }
 
         public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)
@@ -910,7 +871,7 @@ public static class AdjustedRisk
                 var score = new double[p];
                 for (int i = from; i < until; i++)
                 {
-                    int upto = UpperIndex(timeArray, time[i]);
+                    int upto = SortedSearch.CountAtMost(timeArray, time[i]);
                     for (int kk = 0; kk < p; kk++)
                     {
                         score[kk] = -risk[i] * ((x[(i * p) + kk] * c0[upto]) - c1[(upto * p) + kk]);

@@ -135,7 +135,7 @@ public static class CountingProcess
                 throw new ArgumentException($"row {i}: (start, stop] = ({Guard.Show(a)}, {Guard.Show(b)}]; both must be finite with start < stop.", nameof(stop));
             }
 
-            int k = UpperCount(c, a);   // cuts <= a
+            int k = SortedSearch.CountAtMost(c, a);   // cuts <= a
             double left = a;
             while (k < c.Length && c[k] < b)
             {
@@ -143,7 +143,7 @@ public static class CountingProcess
                 s0.Add(left);
                 s1.Add(c[k]);
                 st.Add(0);
-                ep.Add(UpperCount(c, left) + 1);
+                ep.Add(SortedSearch.CountAtMost(c, left) + 1);
                 left = c[k];
                 k++;
             }
@@ -152,29 +152,10 @@ public static class CountingProcess
             s0.Add(left);
             s1.Add(b);
             st.Add(status[i]);
-            ep.Add(UpperCount(c, left) + 1);
+            ep.Add(SortedSearch.CountAtMost(c, left) + 1);
         }
 
         return new SplitResult { Row = [.. row], Start = [.. s0], Stop = [.. s1], Status = [.. st], Episode = [.. ep] };
-    }
-
-    private static int UpperCount(double[] sorted, double t)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >> 1;
-            if (sorted[mid] <= t)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     /// <summary>Counting-process rows with time-varying covariates (= <c>tm &lt;- tmerge(base, base, id = id, death =

@@ -115,7 +115,7 @@ public sealed class MultiStateCurve
         }
 
         int s = States.Length;
-        int last = AdjustedRisk.UpperIndex([.. Times], t) - 1;
+        int last = SortedSearch.CountAtMost(Times.AsSpan(), t) - 1;
         int first = last >= 0 && Times[last] == t ? last : last + 1;
         var p = last < 0 ? Initial : Enumerable.Range(0, s).Select(k => Probability[(last * s) + k]).ToArray();
         var se = last < 0 ? InitialStdErr : Enumerable.Range(0, s).Select(k => StdErr[(last * s) + k]).ToArray();

@@ -89,7 +89,7 @@ internal static class FineGrayExpansion
                 continue;
             }
 
-            int idx = CountBelow(ct2, time[i]);   // number of ct2 values < t
+            int idx = SortedSearch.CountBelow(ct2, time[i]);   // number of ct2 values < t
             if (idx >= 1)
             {
                 keep[idx] = true;   // c(TRUE, ckeep)[idx] in 0-based C indexing = ckeep[idx]
@@ -183,24 +183,5 @@ internal static class FineGrayExpansion
             CompetingEvents = competing,
             Level = options.Level,
         };
-    }
-
-    private static int CountBelow(double[] sorted, double t)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >> 1;
-            if (sorted[mid] < t)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 }
