@@ -86,7 +86,7 @@ public static class Matching
     /// <param name="options">Ratio, caliper, replacement; null = <see cref="MatchingOptions.Default"/>.</param>
     /// <returns>The matched sets and weights.</returns>
     /// <exception cref="ArgumentException">Lengths differ; a distance not finite (index named); no treated or no control
-    /// unit; Ratio &lt; 1; a caliper that is negative or not finite.</exception>
+    /// unit; Ratio &lt; 1 or above the number of controls; a caliper that is negative or not finite.</exception>
     public static MatchResult Nearest(ReadOnlySpan<double> distance, ReadOnlySpan<bool> treated, MatchingOptions? options = null)
     {
         options ??= MatchingOptions.Default;
@@ -125,6 +125,11 @@ public static class Matching
         if (n1 == 0 || n0 == 0)
         {
             throw new ArgumentException($"matching needs treated and control units (treated {n1}, control {n0}).", nameof(treated));
+        }
+
+        if (options.Ratio > n0)
+        {
+            throw new ArgumentException($"Ratio is {options.Ratio} but there are only {n0} control units.", nameof(options));
         }
 
         var d = distance.ToArray();

@@ -392,6 +392,13 @@ internal static class GlmFitter
         for (int i = 0; i < n; i++)
         {
             double start = family == GlmFamily.Poisson ? y[i] + 0.1 : ((w[i] * y[i]) + 0.5) / (w[i] + 1);
+            if (family == GlmFamily.Binomial && !(start > 0 && start < 1))
+            {
+                // binomial()$initialize's mustart is 0 or 1 in floating point for huge weights: take it with the weight
+                // in units of the mean weight (the optimum does not depend on the start)
+                double wn = w[i] / (weightSum / used);
+                start = ((wn * y[i]) + 0.5) / (wn + 1);
+            }
             eta[i] = Link(family, start);
         }
 
@@ -436,7 +443,9 @@ internal static class GlmFitter
             bool same = !first && next.AsSpan().SequenceEqual(gamma);
             gamma = next;
             deviance = dev;
-            if (Math.Abs(dev - devOld) / (Math.Abs(dev) + 0.1) < 1e-14 || same)
+            // glm's rule |D - D_old| / (|D| + 0.1) < 1e-14, with the 0.1 in units of the mean prior weight (identical
+            // for unit weights; weights of 1e-300 then converge as weights of 1 do)
+            if (Math.Abs(dev - devOld) / (Math.Abs(dev) + (0.1 * weightSum / n)) < 1e-14 || same)
             {
                 break;
             }
@@ -868,6 +877,9 @@ internal static class GlmFitter
 
         private int P => columns.Length + (intercept ? 1 : 0);
 
+        // the structure check scales the prior weights to at most 1 (aliasing does not depend on their scale)
+        private readonly double weightMax = w.Max() is > 0 and var wm ? wm : 1;
+
         private int Blocks => (n + Block - 1) / Block;
 
         private double Z(int j, int i) => (columns[j][i] - centre[j]) / scale[j];
@@ -971,7 +983,7 @@ internal static class GlmFitter
                         : family == GlmFamily.Poisson ? m : m * (1 - m);
                     double v = family == GlmFamily.Poisson ? m : m * (1 - m);
                     double work = e - (offset?[r] ?? 0) + ((y[r] - m) / me);
-                    double wt = priorOnly ? w[r] : w[r] > 0 && me != 0 ? w[r] * me * me / v : 0;
+                    double wt = priorOnly ? w[r] / weightMax : w[r] > 0 && me != 0 ? w[r] * me * me / v : 0;
                     ww[i] = wt;
                     wz[i] = wt * work;
                 }

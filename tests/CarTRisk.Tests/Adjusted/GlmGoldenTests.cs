@@ -53,3 +53,25 @@ public sealed class GlmGoldenTests
         }
     }
 }
+
+/// <summary>Hostile inputs to the round-3 estimators: a defined value or a clear exception, never a hang.</summary>
+public sealed class AdjustedHostileInputTests
+{
+    [Fact]
+    public void Glm_WeightScale_DoesNotChangeTheFit()
+    {
+        var x = DesignMatrix.Build(Covariate.Numeric("x", [1, 2, 3, 4, 5, 6, 7, 8]));
+        double[] y = [0, 1, 0, 0, 1, 1, 0, 1];
+        var unit = Glm.Fit(x, y, GlmFamily.Binomial);
+        foreach (double c in new[] { 1e-300, 1e-50, 1e50 })
+        {
+            var scaled = Glm.Fit(x, y, GlmFamily.Binomial, GlmOptions.Default with { Weights = [.. Enumerable.Repeat(c, 8)] });
+            Assert.True(scaled.Converged, scaled.ConvergenceNote);
+            Assert.Equal(unit.Coefficients[1], scaled.Coefficients[1], 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Matching_RatioAboveTheControls_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => Matching.Nearest([0.1, 0.2, 0.3], [true, false, false], MatchingOptions.Default with { Ratio = 1_000_000_000, Replace = true }));
+}
