@@ -56,7 +56,9 @@ Console.WriteLine("Transitions: " + string.Join(", ", fit.Transitions.Select(t =
 string figure = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "state-occupation.png");
 Figures.StateOccupation(fit, ["Alive, no event", "Death", "Malignancy", "Relapse"], FigureOptions.Default with { Title = "Where the patients are", Scale = TimeScale.Years })
     .SavePng(figure);
-Console.WriteLine($"wrote {figure}");
+Figures.TransitionDiagram(fit, ["Alive, no event", "Death", "Malignancy", "Relapse"], FigureOptions.Default with { Title = "Transitions observed", Height = 420 })
+    .SavePng(Path.Combine(Path.GetDirectoryName(figure)!, "transitions.png"));
+Console.WriteLine($"wrote {figure} and transitions.png");
 
 // Cell 3: relapse as a time-dependent covariate: the malignancy hazard after relapse against before.
 var rows = CountingProcess.Tmerge(ids, followUp.ToArray(), malignancyStatus.ToArray(), changes);

@@ -184,6 +184,28 @@ public static class Figures
         return StackedPlot.DrawLayers(time, layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options);
     }
 
+    /// <summary>The transition diagram of a multi-state fit: the states as boxes, an arrow per observed transition with
+    /// its number of transitions (a count of 1..threshold − 1 prints as the policy's marker).</summary>
+    /// <param name="curve">The multi-state fit.</param>
+    /// <param name="stateLabels">A label per state; null = the state names.</param>
+    /// <param name="options">Figure options (size, title, disclosure); null for the defaults.</param>
+    /// <returns>The figure.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="curve"/> is null.</exception>
+    /// <exception cref="ArgumentException">The labels do not match the states.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The size leaves no room for the diagram.</exception>
+    public static Figure TransitionDiagram(MultiStateCurve curve, IReadOnlyList<string>? stateLabels = null, FigureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        options = Check(options);
+        stateLabels ??= curve.States;
+        if (stateLabels.Count != curve.States.Length)
+        {
+            throw new ArgumentException($"stateLabels has {stateLabels.Count} labels but the curve has {curve.States.Length} states.", nameof(stateLabels));
+        }
+
+        return Plotting.TransitionDiagram.Draw(curve, stateLabels, options);
+    }
+
     /// <summary>A histogram of the time from infusion to diagnosis among cases, with the median marked; the x breaks
     /// fall on bin edges.</summary>
     /// <param name="onset">The onset summary (e.g. <c>SafetyReport.Onset</c>).</param>

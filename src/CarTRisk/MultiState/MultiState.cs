@@ -95,6 +95,10 @@ public sealed class MultiStateCurve
     /// <summary>The observed transitions, in the column order of <see cref="CumulativeHazard"/>.</summary>
     public ImmutableArray<MultiStateTransition> Transitions { get; internal init; }
 
+    /// <summary>The number of observed transitions of each kind (unweighted; = the non-zero cells of <c>fit$transitions</c>),
+    /// in the order of <see cref="Transitions"/>. Counts: the disclosure rules apply where they are shown.</summary>
+    public ImmutableArray<int> TransitionCounts { get; internal init; }
+
     /// <summary>Nelson-Aalen cumulative hazards, row-major Times × Transitions (= <c>fit$cumhaz</c>).</summary>
     public ImmutableArray<double> CumulativeHazard { get; internal init; }
 
@@ -578,6 +582,7 @@ public static class MultiState
             StdErr = [.. se],
             AtRisk = [.. atRisk],
             Transitions = [.. transitions.Select(x => new MultiStateTransition(states[x.From], states[x.To]))],
+            TransitionCounts = [.. transitions.Select(x => transitionCount[x])],
             CumulativeHazard = [.. cumhaz],
             Initial = initial,
             InitialStdErr = initialSe,

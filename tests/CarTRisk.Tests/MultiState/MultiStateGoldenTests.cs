@@ -126,3 +126,33 @@ public sealed class StateOccupationFigureTests
         Assert.True(CarTRisk.Plotting.Figures.StateOccupation(tiny, null, CarTRisk.Plotting.FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).Width > 0);
     }
 }
+
+/// <summary>The transition diagram prints each transition's count, and the marker for a count of 1..10.</summary>
+public sealed class TransitionDiagramTests
+{
+    [Fact]
+    public void Counts_AreShown_OrWithheld()
+    {
+        var start = new List<double>();
+        var stop = new List<double>();
+        var to = new List<string>();
+        var ids = new List<string>();
+        for (int i = 0; i < 40; i++)
+        {
+            start.Add(0);
+            stop.Add(10 + i);
+            to.Add(i < 3 ? "death" : i < 30 ? "relapse" : "censor");
+            ids.Add("S" + i);
+        }
+
+        var fit = CarTRisk.MultiState.AalenJohansen(start.ToArray(), stop.ToArray(), to, ids);
+        Assert.Equal([3, 27], fit.TransitionCounts.ToArray());
+        static string[] Texts(string svg) => [.. System.Text.RegularExpressions.Regex.Matches(svg, "<text[^>]*>([^<]*)</text>").Select(m => m.Groups[1].Value.Trim())];
+        var shown = Texts(CarTRisk.Plotting.Figures.TransitionDiagram(fit).ToSvg());
+        Assert.Contains("27", shown);
+        Assert.DoesNotContain("3", shown);
+        Assert.Contains("&lt;11", shown);
+        var open = Texts(CarTRisk.Plotting.Figures.TransitionDiagram(fit, null, CarTRisk.Plotting.FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg());
+        Assert.Contains("3", open);
+    }
+}
