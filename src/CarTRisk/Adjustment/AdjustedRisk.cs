@@ -10,7 +10,7 @@ public enum RiskEstimator
     /// <summary>The g-formula: cause-specific Cox models, each patient's predicted risk under every treatment, averaged.</summary>
     GFormula,
 
-    /// <summary>Inverse probability of treatment (and censoring) weighting. Not yet available: throws.</summary>
+    /// <summary>Inverse probability of treatment and censoring weighting (= ate's "IPTW,IPCW"): two treatment levels.</summary>
     Iptw,
 
     /// <summary>Augmented IPTW (doubly robust). Not yet available: throws.</summary>
@@ -35,8 +35,8 @@ public sealed record AdjustedRiskOptions
 /// <param name="Time">The time.</param>
 /// <param name="Estimate">The standardized absolute risk.</param>
 /// <param name="StdErr">Its influence-function standard error.</param>
-/// <param name="Lower">Estimate − z·se.</param>
-/// <param name="Upper">Estimate + z·se.</param>
+/// <param name="Lower">Estimate − z·se, at least 0 (as ate bounds it).</param>
+/// <param name="Upper">Estimate + z·se, at most 1.</param>
 public readonly record struct AdjustedRiskRow(string Level, double Time, double Estimate, double StdErr, double Lower, double Upper)
 {
     /// <inheritdoc/>
@@ -50,8 +50,9 @@ public readonly record struct AdjustedRiskRow(string Level, double Time, double 
 /// <param name="Time">The time.</param>
 /// <param name="Estimate">B − A, or B / A.</param>
 /// <param name="StdErr">Its influence-function standard error.</param>
-/// <param name="Lower">Estimate − z·se (Wald on the natural scale, also for the ratio).</param>
-/// <param name="Upper">Estimate + z·se.</param>
+/// <param name="Lower">Estimate − z·se (Wald on the natural scale, also for the ratio), bounded as ate bounds it: a
+/// difference in [−1, 1], a ratio at least 0.</param>
+/// <param name="Upper">Estimate + z·se (a difference at most 1).</param>
 /// <param name="PValue">2Φ(−|Estimate − null| / se), null 0 for a difference and 1 for a ratio.</param>
 public readonly record struct AdjustedContrastRow(string LevelA, string LevelB, double Time, double Estimate, double StdErr,
     double Lower, double Upper, double PValue)
@@ -159,7 +160,12 @@ public static class AdjustedRisk
     /// sum over the distinct event times (one event per time in the compensator), IF(λ(s)) = −IF(β)·E(s)λ(s) −
     /// r_i λ(s)/S₀(s)·[s ≤ T_i] + δ_i[T_i = s]/S₀(s), and the derivative of S through the cumulative hazards
     /// (∂S/∂λ = −S r). se² = Σ_i IF_i²; contrasts by the IF of B − A and of B/A (IF_B/θ_A − θ_B IF_A/θ_A²); Wald
-    /// intervals on the natural scale; the ratio's p-value tests 1.</summary>
+    /// intervals on the natural scale; the ratio's p-value tests 1. IPTW (= ate(..., treatment = glm(treatment ~
+    /// confounders, binomial), censor = coxph(Surv(time, cause == 0) ~ treatment + confounders), estimator = "IPTW")):
+    /// θ_a(t) = mean of 1{A = a}/π_a · 1{T ≤ t, cause}/G(min(T, t)−) with G the censoring model's product-limit survival
+    /// at the last censoring time before min(T, t); its influence function adds the propensity model's (lava::iid of
+    /// the glm) and the censoring model's terms, the latter with the derivative of G taken on exp(−rΛ), as riskRegression
+    /// does.</summary>
     /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
     /// <param name="causes">0 = censored, else a cause code ≥ 1.</param>
     /// <param name="eventOfInterest">The cause whose risk is standardized.</param>
@@ -171,7 +177,7 @@ public static class AdjustedRisk
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">Lengths differ; a missing treatment; fewer than two levels; no event of
     /// interest; no time; a bad duration, cause or time (index named).</exception>
-    /// <exception cref="NotSupportedException">IPTW or AIPTW (not yet available).</exception>
+    /// <exception cref="NotSupportedException">AIPTW (not yet available).</exception>
     public static AdjustedRiskResult Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest,
         IReadOnlyList<string> treatment, DesignMatrix confounders, ReadOnlySpan<double> times, AdjustedRiskOptions? options = null)
     {
@@ -192,9 +198,9 @@ public static class AdjustedRisk
         }
 
         Guard.FiniteNonNegative(times, nameof(times));
-        if (options.Estimator != RiskEstimator.GFormula)
+        if (options.Estimator == RiskEstimator.Aiptw)
         {
-            throw new NotSupportedException($"the {options.Estimator} estimator is not available yet; use RiskEstimator.GFormula.");
+            throw new NotSupportedException("the AIPTW estimator is not available yet; use RiskEstimator.GFormula or RiskEstimator.Iptw.");
         }
 
         for (int i = 0; i < n; i++)
@@ -261,9 +267,22 @@ public static class AdjustedRisk
         var design = DesignMatrix.FromColumns([.. terms], columns, n);
         var time = durations.ToArray();
         var cause = causes.ToArray();
-        var models = causeCodes.Select(c => CauseModel.Fit(time, cause, c, design)).ToArray();
+        if (options.Estimator == RiskEstimator.Iptw && L != 2)
+        {
+            throw new ArgumentException($"IPTW needs exactly two treatment levels (have {L}).", nameof(treatment));
+        }
+
+        var models = options.Estimator == RiskEstimator.GFormula
+            ? causeCodes.Select(c => CauseModel.Fit(time, cause, c, design)).ToArray()
+            : [];
         string? note = string.Join("; ", models.Where(m => !m.Model.Converged).Select(m => $"cause {m.Cause}: {m.Model.ConvergenceNote}"));
         note = note.Length == 0 ? null : note;
+        Iptw? iptw = null;
+        if (options.Estimator == RiskEstimator.Iptw)
+        {
+            iptw = Iptw.Fit(time, cause, level, confounders, design);
+            note = iptw.Note;
+        }
 
         var ts = times.ToArray();
         Array.Sort(ts);   // the rows come in ascending time
@@ -273,7 +292,8 @@ public static class AdjustedRisk
         var infl = new double[L, nt][];
         for (int a = 0; a < L; a++)
         {
-            var (theta, inf) = GFormula(models, interest, design, level, L, a, ts, time, cause);
+            var (theta, inf) = iptw is not null ? iptw.Estimate(a, ts, time, cause, level, eventOfInterest)
+                : GFormula(models, interest, design, level, L, a, ts, time, cause);
             for (int k = 0; k < nt; k++)
             {
                 est[a, k] = theta[k];
@@ -288,7 +308,8 @@ public static class AdjustedRisk
             for (int k = 0; k < nt; k++)
             {
                 double se = Norm(infl[a, k]);
-                mean.Add(new AdjustedRiskRow(levels[a], ts[k], est[a, k], se, est[a, k] - (z * se), est[a, k] + (z * se)));
+                // ate bounds the Wald limits by the range of each quantity: risks in [0, 1]
+                mean.Add(new AdjustedRiskRow(levels[a], ts[k], est[a, k], se, Math.Max(0, est[a, k] - (z * se)), Math.Min(1, est[a, k] + (z * se))));
             }
         }
 
@@ -313,9 +334,9 @@ public static class AdjustedRisk
 
                     double dEst = tb - ta, dSe = Norm(d);
                     double rEst = tb / ta, rSe = Norm(r);
-                    diff.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], dEst, dSe, dEst - (z * dSe), dEst + (z * dSe),
+                    diff.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], dEst, dSe, Math.Max(-1, dEst - (z * dSe)), Math.Min(1, dEst + (z * dSe)),
                         2 * Distributions.NormalTail(Math.Abs(dEst / dSe))));
-                    ratio.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], rEst, rSe, rEst - (z * rSe), rEst + (z * rSe),
+                    ratio.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], rEst, rSe, Math.Max(0, rEst - (z * rSe)), rEst + (z * rSe),
                         2 * Distributions.NormalTail(Math.Abs((rEst - 1) / rSe))));
                 }
             }
@@ -691,6 +712,218 @@ public static class AdjustedRisk
         return (theta, influence);
     }
 
+    /// <summary>IPTW with IPCW (= ate's "IPTW,IPCW"): the propensity model glm(treatment ~ confounders, binomial), the
+    /// censoring model coxph(Surv(time, cause == 0) ~ treatment + confounders) (Efron), and the influence function of
+    /// riskRegression 2022.11.28 (its conventions reproduced: IF(beta) with one event per distinct time, the
+    /// derivative of the censoring survival taken on exp(−rΛ) while the weights use its product limit).</summary>
+    private sealed class Iptw
+    {
+        private GlmModel ps = null!;
+        private double[][] psDesign = [];   // with the intercept column
+        private double[] psIf = [];          // n x q: lava::iid(glm) = estfun %*% vcov
+        private CauseModel censor = null!;
+        private double[] jumps = [];         // censoring times, sorted, with repeats
+
+        public string? Note { get; private init; }
+
+        public static Iptw Fit(double[] time, int[] cause, int[] level, DesignMatrix confounders, DesignMatrix design)
+        {
+            int n = time.Length;
+            var treated = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                treated[i] = level[i] == 1 ? 1 : 0;
+            }
+
+            var ps = Glm.Fit(confounders, treated, GlmFamily.Binomial);
+            int q = ps.Terms.Length;
+            var cols = new double[q][];
+            cols[0] = Enumerable.Repeat(1.0, n).ToArray();
+            for (int j = 1; j < q; j++)
+            {
+                cols[j] = confounders.Column(j - 1);
+            }
+
+            var v = ps.Variance;
+            var psIf = new double[n * q];
+            for (int i = 0; i < n; i++)
+            {
+                double res = treated[i] - ps.FittedValues[i];
+                for (int r = 0; r < q; r++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < q; k++)
+                    {
+                        sum += cols[k][i] * res * v[(k * q) + r];
+                    }
+
+                    psIf[(i * q) + r] = sum;
+                }
+            }
+
+            var censor = CauseModel.Fit(time, cause, 0, design);
+            var jumps = Enumerable.Range(0, n).Where(i => cause[i] == 0).Select(i => time[i]).Order().ToArray();
+            string? note = null;
+            if (!ps.Converged)
+            {
+                note = "propensity model: " + ps.ConvergenceNote;
+            }
+
+            if (!censor.Model.Converged)
+            {
+                note = (note is null ? "" : note + "; ") + "censoring model: " + censor.Model.ConvergenceNote;
+            }
+
+            return new Iptw { ps = ps, psDesign = cols, psIf = psIf, censor = censor, jumps = jumps, Note = note };
+        }
+
+        public (double[] Theta, double[][] Influence) Estimate(int a, double[] ts, double[] time, int[] cause, int[] level, int eventOfInterest)
+        {
+            int n = time.Length;
+            int q = psDesign.Length;
+            int p = censor.Center.Length;
+            var lam = censor.Hazard;
+            var cTimes = censor.Times;
+            int K = cTimes.Length;
+            var cumLam = new double[K + 1];
+            for (int l = 0; l < K; l++)
+            {
+                cumLam[l + 1] = cumLam[l] + lam[l];
+            }
+
+            var s0 = cTimes.Select(censor.RiskSum0).ToArray();
+            var e = cTimes.Select(censor.RiskMean).ToArray();
+            var theta = new double[ts.Length];
+            var influence = new double[ts.Length][];
+            for (int k = 0; k < ts.Length; k++)
+            {
+                double tau = ts[k];
+                var val = new double[n];
+                var fac = new double[n];    // -Y C/G M/pi^2 (treatment term)
+                var facC = new double[n];   // -M/pi C/G^2 Y (censoring term)
+                var upto = new int[n];      // censoring-model jumps <= tt_j
+                for (int j = 0; j < n; j++)
+                {
+                    double pi = a == 1 ? ps.FittedValues[j] : 1 - ps.FittedValues[j];
+                    bool m = level[j] == a;
+                    bool y = time[j] <= tau && cause[j] == eventOfInterest;
+                    bool cOk = !(time[j] <= tau && cause[j] == 0);
+                    if (!(m && y && cOk))
+                    {
+                        continue;
+                    }
+
+                    // the last censoring time strictly before min(T, tau); the censoring survival there (product limit)
+                    double at = Math.Min(time[j], tau);
+                    int idx = SortedSearch.CountBelow(jumps, at);
+                    double tt = idx == 0 ? 0 : jumps[idx - 1];
+                    int l1 = SortedSearch.CountAtMost(cTimes, tt);
+                    upto[j] = l1;
+                    double g = 1;
+                    double r = censor.Risk(j);
+                    for (int l = 0; l < l1; l++)
+                    {
+                        g *= 1 - (r * lam[l]);
+                    }
+
+                    val[j] = 1 / pi / g;
+                    fac[j] = -1 / g / (pi * pi);
+                    facC[j] = -1 / pi / (g * g);
+                }
+
+                double mean = val.Sum() / n;
+                theta[k] = mean;
+                var inf = new double[n];
+                for (int i = 0; i < n; i++)
+                {
+                    inf[i] = (val[i] - mean) / n;
+                }
+
+                // propensity term: IF_g . sum_j fac_j dpi_j / n, dpi = +-p(1-p) x
+                var gradPs = new double[q];
+                // censoring term pieces: A_l (per jump), Bv (per covariate)
+                var A = new double[K + 1];
+                var bv = new double[p];
+                for (int j = 0; j < n; j++)
+                {
+                    if (fac[j] == 0)
+                    {
+                        continue;
+                    }
+
+                    double pr = ps.FittedValues[j];
+                    double dpi = (a == 1 ? 1 : -1) * pr * (1 - pr);
+                    for (int r = 0; r < q; r++)
+                    {
+                        gradPs[r] += fac[j] * dpi * psDesign[r][j];
+                    }
+
+                    double r0 = censor.Risk(j);
+                    double lt = cumLam[upto[j]];
+                    double w = facC[j] * Math.Exp(-r0 * lt) * r0;
+                    A[upto[j]] += w;   // added to every jump l < upto[j]: a suffix sum below
+                    var zc = censor.CenteredRow(j);
+                    for (int r = 0; r < p; r++)
+                    {
+                        bv[r] += w * lt * zc[r];
+                    }
+                }
+
+                // A_l = sum over j with jump l among its first upto[j] jumps
+                var Al = new double[K];
+                double acc = 0;
+                for (int l = K - 1; l >= 0; l--)
+                {
+                    acc += A[l + 1];
+                    Al[l] = acc;
+                }
+
+                // sum_l IFlambda_{l,i} A_l = -IFb_i . sum_l E_l lam_l A_l - r_i sum_{l: s_l <= T_i} lam_l A_l / S0_l + delta_i A_{l(T_i)} / S0_{l(T_i)}
+                var dvec = new double[p];
+                var prefix = new double[K + 1];
+                for (int l = 0; l < K; l++)
+                {
+                    for (int r = 0; r < p; r++)
+                    {
+                        dvec[r] += e[l][r] * lam[l] * Al[l];
+                    }
+
+                    prefix[l + 1] = prefix[l] + (lam[l] * Al[l] / s0[l]);
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    double tTerm = 0;
+                    for (int r = 0; r < q; r++)
+                    {
+                        tTerm += psIf[(i * q) + r] * gradPs[r];
+                    }
+
+                    var ifb = censor.InfluenceBeta(i);
+                    double cTerm = 0;
+                    for (int r = 0; r < p; r++)
+                    {
+                        cTerm += ifb[r] * (bv[r] - dvec[r]);
+                    }
+
+                    int atRisk = SortedSearch.CountAtMost(cTimes, time[i]);
+                    cTerm -= censor.Risk(i) * prefix[atRisk];
+                    if (cause[i] == 0)
+                    {
+                        int li = atRisk - 1;
+                        cTerm += Al[li] / s0[li];
+                    }
+
+                    inf[i] += (tTerm - cTerm) / n;
+                }
+
+                influence[k] = inf;
+            }
+
+            return (theta, influence);
+        }
+    }
+
     /// <summary>A cause-specific Cox model (Efron ties) with the pieces riskRegression's influence functions use, in
     /// flat arrays (one allocation per quantity, not per patient).</summary>
     private sealed class CauseModel
@@ -700,6 +933,7 @@ public static class AdjustedRisk
         private double[] suffixS1 = [];   // (n + 1) x p
         private double[] ifBeta = [];     // n x p
         private double[] risk = [];
+        private double[] centered = [];   // n x p, the design minus its means
         private int p;
 
         public int Cause { get; private init; }
@@ -717,6 +951,8 @@ public static class AdjustedRisk
         public double[] Hazard { get; private init; } = [];
 
         public double Risk(int i) => risk[i];
+
+        public ReadOnlySpan<double> CenteredRow(int i) => centered.AsSpan(i * p, p);
 
         public ReadOnlySpan<double> InfluenceBeta(int i) => ifBeta.AsSpan(i * p, p);
 
@@ -843,6 +1079,7 @@ public static class AdjustedRisk
             model.suffixS0 = s0;
             model.suffixS1 = s1;
             model.risk = risk;
+            model.centered = x;
 
             // IF(beta) = V [delta_i (x_i - E(T_i)) - r_i sum_{event times s <= T_i} (x_i - E(s)) / S0(s)]
             var v = fit.NaiveVariance.ToArray();

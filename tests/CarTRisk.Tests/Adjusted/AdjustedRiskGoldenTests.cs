@@ -8,7 +8,7 @@ namespace CarTRisk.Tests.Adjusted;
 public sealed class AdjustedRiskGoldenTests
 {
     public static TheoryData<string> Analyses() =>
-        [.. AdjustedData.Expected("ate")["analyses"]!.AsArray().Where(a => (string)a!["estimator"]! == "GFORMULA").Select(a => (string)a!["name"]!)];
+        [.. AdjustedData.Expected("ate")["analyses"]!.AsArray().Where(a => (string)a!["estimator"]! is "GFORMULA" or "IPTW").Select(a => (string)a!["name"]!)];
 
     [Theory]
     [MemberData(nameof(Analyses))]
@@ -18,7 +18,8 @@ public sealed class AdjustedRiskGoldenTests
         string csv = (string)a["csv"]!;
         var x = AdjustedData.Design(csv, a["covariates"]!);
         var result = AdjustedRisk.Estimate(AdjustedData.Num(csv, (string)a["time"]!), AdjustedData.Num(csv, (string)a["cause"]!).Select(v => (int)v).ToArray(),
-            (int)a["event_of_interest"]!, AdjustedData.Frame(csv)[(string)a["treatment"]!], x, Golden.Array(a["times"]));
+            (int)a["event_of_interest"]!, AdjustedData.Frame(csv)[(string)a["treatment"]!], x, Golden.Array(a["times"]),
+            AdjustedRiskOptions.Default with { Estimator = (string)a["estimator"]! == "IPTW" ? RiskEstimator.Iptw : RiskEstimator.GFormula });
         Assert.True(result.Converged, result.ConvergenceNote);
         const double tol = 1e-8;
         var m = a["mean"]!;
