@@ -2,7 +2,10 @@
 // (synthetic, shaped like the Stanford cohort) or for any cohort CSV given as an argument.
 //   dotnet run samples/01-safety-summary.cs                      # the example cohort
 //   dotnet run samples/01-safety-summary.cs -- my-cohort.csv     # your own file (docs/cohort-schema.md)
-// Counts below 11 are printed as "<11" so the text can be shared; pass a threshold as the 2nd argument (0 = off).
+//   dotnet run samples/01-safety-summary.cs -- my-cohort.csv --threshold 11 --out reports/
+// Counts below 11 are printed as "<11" so the text can be shared (--threshold 0 = off, for inside the custodian's
+// walls only). The HTML and Markdown reports go to --out (default: a new folder under the temp folder, never a fixed
+// shared name). The older positional form (csv threshold folder) still works.
 #:project ../src/CarTRisk/CarTRisk.csproj
 #:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 using CarTRisk;
@@ -11,8 +14,18 @@ using CarTRisk.Plotting;
 // Cell 1: read the cohort through the streaming reader (bounded memory: 8 bytes a patient plus the distinct keys, the
 // file split over the cores); the report from these counts is the row-level report value for value. A bad file stops
 // here with every bad row listed (line, column, value, reason), exactly as CohortCsv.Read lists them.
-string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples", "data", "example-cohort.csv");
-int threshold = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 11;
+var positional = new List<string>();
+string? outOption = null;
+int? thresholdOption = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--out" && i + 1 < args.Length) { outOption = args[++i]; }
+    else if (args[i] == "--threshold" && i + 1 < args.Length) { thresholdOption = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
+    else { positional.Add(args[i]); }
+}
+
+string path = positional.Count > 0 ? positional[0] : Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples", "data", "example-cohort.csv");
+int threshold = thresholdOption ?? (positional.Count > 1 ? int.Parse(positional[1], System.Globalization.CultureInfo.InvariantCulture) : 11);
 CohortSummary cohort;
 try
 {
@@ -34,7 +47,8 @@ Console.WriteLine(report.ToText(policy));
 
 // Cell 3: the same report as one self-contained HTML file (figures inline as SVG, drawn under the same policy) and
 // as Markdown, ready to leave the custodian.
-string outDir = args.Length > 2 ? args[2] : Path.GetTempPath();
+string outDir = outOption ?? (positional.Count > 2 ? positional[2] : Directory.CreateTempSubdirectory("cartrisk-report-").FullName);
+Directory.CreateDirectory(outDir);
 File.WriteAllText(Path.Combine(outDir, "safety-report.html"), report.ToHtmlWithFigures(policy));
 File.WriteAllText(Path.Combine(outDir, "safety-report.md"), report.ToMarkdown(policy));
 Console.WriteLine($"wrote {Path.Combine(outDir, "safety-report.html")} and safety-report.md");
