@@ -16,7 +16,7 @@ int[] patients = [724, 150, 290, 80, 410, 97, 45];
 // Cell 1: logit proportions, REML (rma's defaults); the forest-plot table with weights, pooled value and prediction interval.
 var fit = MetaAnalysis.Proportions(cases, patients);
 Console.WriteLine(fit.ToTable(studies).ToText());
-string figure = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "forest-plot.png");
+string figure = Path.Combine(args.Length > 0 ? args[0] : Directory.CreateTempSubdirectory("cartrisk-forest-").FullName, "forest-plot.png");
 ForestPlot.Draw(fit, studies, FigureOptions.Default with { Title = "Second malignancy after CAR T (illustrative)" }).SavePng(figure);
 Console.WriteLine($"wrote {figure}");
 

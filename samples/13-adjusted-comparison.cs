@@ -14,7 +14,7 @@ using CarTRisk.Plotting;
 string dir = AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples";
 var cohort = CohortCsv.Read(Path.Combine(dir, "data", "example-cohort-covariates.csv"),
     CohortCsvOptions.Default with { Covariates = ["prior_lines", "chip"] });
-string output = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "cartrisk-sample-13");
+string output = args.Length > 0 ? args[0] : Directory.CreateTempSubdirectory("cartrisk-sample-13-").FullName;
 Directory.CreateDirectory(output);
 string[] confounders = ["age", "sex", "prior_lines", "chip"];
 

@@ -53,7 +53,7 @@ Console.WriteLine(fit.ToTable([365, 730, 1095]).ToText());
 var three = fit.At(1095);
 Console.WriteLine($"Alive with a secondary malignancy at 3 years: {three.Probability[fit.States.IndexOf("malignancy")]:P2} (se {three.StdErr[fit.States.IndexOf("malignancy")]:P2})");
 Console.WriteLine("Transitions: " + string.Join(", ", fit.Transitions.Select(t => $"{t.From}->{t.To}")));
-string figure = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "state-occupation.png");
+string figure = Path.Combine(args.Length > 0 ? args[0] : Directory.CreateTempSubdirectory("cartrisk-paths-").FullName, "state-occupation.png");
 Figures.StateOccupation(fit, ["Alive, no event", "Death", "Malignancy", "Relapse"], FigureOptions.Default with { Title = "Where the patients are", Scale = TimeScale.Years })
     .SavePng(figure);
 Figures.TransitionDiagram(fit, ["Alive, no event", "Death", "Malignancy", "Relapse"], FigureOptions.Default with { Title = "Transitions observed", Height = 420 })
