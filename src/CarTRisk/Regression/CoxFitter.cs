@@ -601,7 +601,7 @@ internal static class CoxFitter
             Level = options.Level,
             Ties = options.Ties,
             Stratified = stratified,
-            Baseline = stratified ? null : CoxResiduals.Baseline(d, beta, trace, efron),
+            BaselineSource = stratified ? null : new Lazy<CoxBaseline>(() => CoxResiduals.Baseline(d, beta, trace, efron)),
         };
     }
 }

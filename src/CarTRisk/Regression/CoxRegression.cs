@@ -144,7 +144,10 @@ public sealed class CoxModel
     /// <summary>The tie method used.</summary>
     public TieMethod Ties { get; internal init; }
 
-    internal CoxBaseline? Baseline { get; init; }
+    /// <summary>The baseline for prediction, built on first use (most fits are never used to predict).</summary>
+    internal CoxBaseline? Baseline => BaselineSource?.Value;
+
+    internal Lazy<CoxBaseline>? BaselineSource { get; init; }
 
     internal bool Stratified { get; init; }
 
