@@ -166,6 +166,7 @@ public static class CohortComparisons
         var after = Balance.Compute(x, isB, w, estimand);
         var causes = population.CausesFor(malignancyClass);
         var durations = population.Durations;
+        double z = Distributions.NormalQuantile(0.975);
         (CumulativeIncidenceCurve Curve, AdjustedRiskRow Risk, int Events) Arm(bool b, string label)
         {
             var idx = Enumerable.Range(0, isB.Length).Where(i => isB[i] == b).ToArray();
@@ -174,7 +175,7 @@ public static class CohortComparisons
             int row = SortedSearch.CountAtMost(curve.Time.AsSpan(), horizonDays) - 1;
             double est = row < 0 ? 0 : curve.Estimate[row];
             double se = row < 0 ? 0 : curve.JackknifeStdErr[1][row];
-            return (curve, new AdjustedRiskRow(label, horizonDays, est, se, est - (1.959963984540054 * se), est + (1.959963984540054 * se)),
+            return (curve, new AdjustedRiskRow(label, horizonDays, est, se, est - (z * se), est + (z * se)),
                 idx.Count(i => causes[i] == 1));
         }
 
@@ -182,7 +183,6 @@ public static class CohortComparisons
         var (curveB, riskB, eventsB) = Arm(true, levelB);
         double d = riskB.Estimate - riskA.Estimate;
         double dse = Math.Sqrt((riskA.StdErr * riskA.StdErr) + (riskB.StdErr * riskB.StdErr));
-        double z = 1.959963984540054;
         return new AdjustedComparison
         {
             LevelA = levelA,

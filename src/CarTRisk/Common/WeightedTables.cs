@@ -34,13 +34,18 @@ internal static class WeightedTables
     public static (EventTable Weighted, EventTable Squares, EventTable Counts) Build(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes,
         ReadOnlySpan<bool> events, CauseCoding coding, double[] weights, string durationsName, bool timeFix)
     {
-        var counts = EventTable.Build(durations, causes, events, coding, durationsName, timeFix);
+        // timefix once: the merged times give both the grid (the unweighted table) and each record's row
         ReadOnlySpan<double> times = durations;
         var scan = Guard.Durations(durations, durationsName);
+        int moved = 0;
         if (timeFix && TimeFix.MayApply(scan) && TimeFix.Apply(durations, default) is { } fix)
         {
             times = fix.Exit;
+            moved = fix.Moved;
         }
+
+        var counts = EventTable.Build(times, causes, events, coding, durationsName, timeFix: false);
+        counts.NearTiesMerged = moved;
 
         var columns = causes.IsEmpty ? default : coding.Columns(causes);
         int m = counts.Count;

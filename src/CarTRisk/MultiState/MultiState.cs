@@ -140,14 +140,15 @@ public sealed class MultiStateCurve
         {
             Note = "= survfit(Surv(start, stop, state) ~ 1, id = id); infinitesimal-jackknife standard errors",
         };
+        double z = Numerics.Distributions.NormalQuantile(0.975);
         foreach (double t in times)
         {
             var pt = At(t);
             for (int s = 0; s < States.Length; s++)
             {
                 var n = new CountCell(pt.AtRisk[s]);
-                double lo = Math.Max(0, pt.Probability[s] - (1.959963984540054 * pt.StdErr[s]));
-                double hi = Math.Min(1, pt.Probability[s] + (1.959963984540054 * pt.StdErr[s]));
+                double lo = Math.Max(0, pt.Probability[s] - (z * pt.StdErr[s]));
+                double hi = Math.Min(1, pt.Probability[s] + (z * pt.StdErr[s]));
                 table.AddRow(new TextCell(t.ToString("0.##", c)), new TextCell(States[s]), n,
                     new DerivedCell(pt.Probability[s].ToString("0.0000", c), n) { Reveals = [] },
                     new DerivedCell($"{lo.ToString("0.0000", c)} to {hi.ToString("0.0000", c)}", n) { Reveals = [] });

@@ -664,44 +664,25 @@ internal static class GlmFitter
     /// <summary>An aliased column is a vanishing pivot of the prior-weighted cross-product of the centred, scaled columns
     /// (R's QR would give it an NA coefficient): refused with its name, once, before the iterations (where a pivot may
     /// shrink legitimately as fitted probabilities approach 0 or 1).</summary>
-    private static void CheckAliasing(double[] a, int p, string[] terms, bool intercept)
-    {
-        var m = (double[])a.Clone();
-        for (int i = 0; i < p; i++)
+    private static void CheckAliasing(double[] a, int p, string[] terms, bool intercept) =>
+        Factor(a, p, (i, pivot) =>
         {
-            double pivot = m[(i * p) + i];
-            for (int k = 0; k < i; k++)
-            {
-                pivot -= m[(i * p) + k] * m[(i * p) + k];
-            }
-
             double diag = a[(i * p) + i];
             if (!(pivot > 1e-10 * diag) || !double.IsFinite(pivot))
             {
-                string which = terms[i];
 #pragma warning disable CA2208 // the argument named is the public one (Glm.Fit's covariates)
                 throw new ArgumentException(intercept && i > 0 && diag > 0
-                    ? $"term '{which}' is a linear combination of the terms before it (R's glm gives it an NA coefficient): drop it."
-                    : $"term '{which}' is constant zero or a linear combination of the terms before it (R's glm gives it an NA coefficient): drop it.", "covariates");
+                    ? $"term '{terms[i]}' is a linear combination of the terms before it (R's glm gives it an NA coefficient): drop it."
+                    : $"term '{terms[i]}' is constant zero or a linear combination of the terms before it (R's glm gives it an NA coefficient): drop it.", "covariates");
 #pragma warning restore CA2208
             }
 
-            double l = Math.Sqrt(pivot);
-            m[(i * p) + i] = l;
-            for (int r = i + 1; r < p; r++)
-            {
-                double s = m[(r * p) + i];
-                for (int k = 0; k < i; k++)
-                {
-                    s -= m[(r * p) + k] * m[(i * p) + k];
-                }
+            return Math.Sqrt(pivot);
+        });
 
-                m[(r * p) + i] = s / l;
-            }
-        }
-    }
-
-    private static double[] Solve(double[] a, double[] b, int p)
+    /// <summary>The lower Cholesky factor of a row-major p x p matrix; <paramref name="root"/> turns each pivot into the
+    /// diagonal entry (+infinity keeps that direction still: its column below is 0).</summary>
+    private static double[] Factor(double[] a, int p, Func<int, double, double> root)
     {
         var m = (double[])a.Clone();
         for (int i = 0; i < p; i++)
@@ -712,9 +693,7 @@ internal static class GlmFitter
                 pivot -= m[(i * p) + k] * m[(i * p) + k];
             }
 
-            // a pivot that is not positive (possible only under separation, all weight numerically 0): the step keeps
-            // that direction still
-            double l = pivot > 0 && double.IsFinite(pivot) ? Math.Sqrt(pivot) : double.PositiveInfinity;
+            double l = root(i, pivot);
             m[(i * p) + i] = l;
             for (int r = i + 1; r < p; r++)
             {
@@ -728,6 +707,14 @@ internal static class GlmFitter
             }
         }
 
+        return m;
+    }
+
+    private static double[] Solve(double[] a, double[] b, int p)
+    {
+        // a pivot that is not positive (possible only under separation, all weight numerically 0): the step keeps that
+        // direction still
+        var m = Factor(a, p, (_, pivot) => pivot > 0 && double.IsFinite(pivot) ? Math.Sqrt(pivot) : double.PositiveInfinity);
         var x = (double[])b.Clone();
         for (int i = 0; i < p; i++)
         {
