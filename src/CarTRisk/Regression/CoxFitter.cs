@@ -54,7 +54,6 @@ internal sealed class CoxData
             throw new ArgumentOutOfRangeException(nameof(options), options.Ties, "options.Ties is not a defined TieMethod.");
         }
 
-        var entry = new double[n];
         if (options.EntryTimes is { } e)
         {
             Guard.SameLength(n, nameof(durations), e.Length, "options.EntryTimes");
@@ -64,21 +63,15 @@ internal sealed class CoxData
                 {
                     throw new ArgumentException($"options.EntryTimes[{i}] is {Guard.Show(e[i])}; an entry must be finite and before its exit {Guard.Show(durations[i])}.", nameof(options));
                 }
-
-                entry[i] = e[i];
             }
         }
-        else
-        {
-            Array.Fill(entry, double.NegativeInfinity);
-        }
 
-        var weight = new double[n];
         if (options.Weights is not null && options.Counts is not null)
         {
             throw new ArgumentException("options.Weights and options.Counts cannot both be set.", nameof(options));
         }
 
+        double[]? weight = options.Counts ?? options.Weights;
         if (options.Counts is { } counts)
         {
             Guard.SameLength(n, nameof(durations), counts.Length, "options.Counts");
@@ -88,8 +81,6 @@ internal sealed class CoxData
                 {
                     throw new ArgumentOutOfRangeException(nameof(options), counts[i], $"options.Counts[{i}] is {Guard.Show(counts[i])}; counts must be whole numbers >= 1.");
                 }
-
-                weight[i] = counts[i];
             }
         }
         else if (options.Weights is { } w)
@@ -101,16 +92,10 @@ internal sealed class CoxData
                 {
                     throw new ArgumentOutOfRangeException(nameof(options), w[i], $"options.Weights[{i}] is {Guard.Show(w[i])}; weights must be finite and > 0.");
                 }
-
-                weight[i] = w[i];
             }
         }
-        else
-        {
-            Array.Fill(weight, 1.0);
-        }
 
-        var stratum = new int[n];
+        int[]? stratum = null;
         int strata = 1;
         if (options.Strata is { } s)
         {
@@ -136,8 +121,77 @@ internal sealed class CoxData
             clusters = n;
         }
 
+        // Sort once by (stratum, exit descending) and store every column in that order, so the likelihood scans read
+        // memory sequentially: a stable radix order on −exit, then a stable counting pass by stratum.
+        var byTime = Kernels.RadixOrder.Order(durations, descending: true);
+        var starts = new int[strata + 1];
+        int[] exitOrder;
+        if (stratum is null)
+        {
+            starts[1] = n;
+            exitOrder = byTime;
+        }
+        else
+        {
+            foreach (int st in stratum)
+            {
+                starts[st + 1]++;
+            }
+
+            for (int k = 0; k < strata; k++)
+            {
+                starts[k + 1] += starts[k];
+            }
+
+            exitOrder = new int[n];
+            var fill = (int[])starts.Clone();
+            foreach (int r in byTime)
+            {
+                exitOrder[fill[stratum[r]]++] = r;
+            }
+        }
+
+        var times = new double[n];
+        var sortedEntry = options.EntryTimes is null ? [] : new double[n];
+        var sortedWeight = new double[n];
+        var sortedStratum = new int[n];
+        var sortedStatus = new bool[n];
+        int[]? sortedCluster = cluster is null ? null : new int[n];
+        for (int k = 0; k < n; k++)
+        {
+            int r = exitOrder[k];
+            times[k] = durations[r];
+            sortedWeight[k] = weight is null ? 1.0 : weight[r];
+            sortedStatus[k] = events[r];
+        }
+
+        if (options.EntryTimes is { } entries)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                sortedEntry[k] = entries[exitOrder[k]];
+            }
+        }
+
+        if (stratum is not null)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                sortedStratum[k] = stratum[exitOrder[k]];
+            }
+        }
+
+        if (sortedCluster is not null)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                sortedCluster[k] = cluster![exitOrder[k]];
+            }
+        }
+
+        // the covariates centred at their means, written straight into the sorted row-major layout
         var center = new double[p];
-        var x = new double[n * p];
+        var sortedX = new double[n * p];
         for (int j = 0; j < p; j++)
         {
             var col = covariates.Column(j);
@@ -149,75 +203,17 @@ internal sealed class CoxData
 
             mean /= n;
             center[j] = mean;
-            for (int i = 0; i < n; i++)
+            for (int k = 0; k < n; k++)
             {
-                x[(i * p) + j] = col[i] - mean;
+                sortedX[(k * p) + j] = col[exitOrder[k]] - mean;
             }
-        }
-
-        // Sort once by (stratum, exit descending) and store every column in that order, so the likelihood scans read
-        // memory sequentially: a primitive-key sort on −exit, then a stable counting pass by stratum.
-        var negTime = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            negTime[i] = -durations[i];
-        }
-
-        var byTime = Enumerable.Range(0, n).ToArray();
-        Array.Sort(negTime, byTime);
-        var starts = new int[strata + 1];
-        foreach (int st in stratum)
-        {
-            starts[st + 1]++;
-        }
-
-        for (int k = 0; k < strata; k++)
-        {
-            starts[k + 1] += starts[k];
-        }
-
-        var exitOrder = new int[n];
-        var fill = (int[])starts.Clone();
-        foreach (int r in byTime)
-        {
-            exitOrder[fill[stratum[r]]++] = r;
-        }
-
-        var times = new double[n];
-        var sortedEntry = new double[n];
-        var sortedWeight = new double[n];
-        var sortedStratum = new int[n];
-        var sortedStatus = new bool[n];
-        int[]? sortedCluster = cluster is null ? null : new int[n];
-        var sortedX = new double[n * p];
-        for (int k = 0; k < n; k++)
-        {
-            int r = exitOrder[k];
-            times[k] = durations[r];
-            sortedEntry[k] = entry[r];
-            sortedWeight[k] = weight[r];
-            sortedStratum[k] = stratum[r];
-            sortedStatus[k] = events[r];
-            if (sortedCluster is not null)
-            {
-                sortedCluster[k] = cluster![r];
-            }
-
-            Array.Copy(x, r * p, sortedX, k * p, p);
         }
 
         int[] entryOrder = [];
         if (options.EntryTimes is not null)
         {
             // positions (in the sorted order) by (stratum, entry descending)
-            var negEntry = new double[n];
-            for (int k = 0; k < n; k++)
-            {
-                negEntry[k] = -sortedEntry[k];
-            }
-
-            var byEntry = Enumerable.Range(0, n).ToArray();
-            Array.Sort(negEntry, byEntry);
+            var byEntry = Kernels.RadixOrder.Order(sortedEntry, descending: true);
             entryOrder = new int[n];
             var fill2 = (int[])starts.Clone();
             foreach (int k in byEntry)
@@ -226,13 +222,14 @@ internal sealed class CoxData
             }
         }
 
-        double nevent = 0;
+        double nevent = 0, totalCount = 0;
         for (int i = 0; i < n; i++)
         {
-            nevent += events[i] ? (options.Counts is null ? 1 : weight[i]) : 0;
+            nevent += events[i] ? (options.Counts is null ? 1 : options.Counts[i]) : 0;
+            totalCount += options.Counts is null ? 0 : options.Counts[i];
         }
 
-        if (options.Counts is not null && weight.Sum() > int.MaxValue)
+        if (options.Counts is not null && totalCount > int.MaxValue)
         {
             throw new ArgumentException($"options.Counts add up to more than {int.MaxValue} records.", nameof(options));
         }
@@ -247,7 +244,7 @@ internal sealed class CoxData
             N = n, P = p, X = sortedX, Center = center, Time = times, Entry = sortedEntry, Status = sortedStatus, Weight = sortedWeight,
             Stratum = sortedStratum, Cluster = sortedCluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
             EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
-            CountsMode = options.Counts is not null, Observations = options.Counts is null ? n : weight.Sum(),
+            CountsMode = options.Counts is not null, Observations = options.Counts is null ? n : totalCount,
         };
     }
 }
@@ -262,14 +259,32 @@ internal static class CoxFitter
     public static (double LogLik, double[] Score, double[] Info) Evaluate(CoxData d, double[] beta, bool efron, List<CoxEventTime>? trace = null)
     {
         int n = d.N, p = d.P;
-        var eta = new double[n];
-        var risk = new double[n];
+        // the linear predictor and the weighted risks in pooled scratch (large fits would otherwise put two arrays on
+        // the large-object heap at every evaluation)
+        var etaBuffer = System.Buffers.ArrayPool<double>.Shared.Rent(n);
+        var riskBuffer = System.Buffers.ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            return Evaluate(d, beta, efron, trace, etaBuffer.AsSpan(0, n), riskBuffer.AsSpan(0, n));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(etaBuffer);
+            System.Buffers.ArrayPool<double>.Shared.Return(riskBuffer);
+        }
+    }
+
+    private static (double LogLik, double[] Score, double[] Info) Evaluate(CoxData d, double[] beta, bool efron, List<CoxEventTime>? trace, Span<double> eta, Span<double> risk)
+    {
+        int n = d.N, p = d.P;
+        ReadOnlySpan<double> x = d.X;
         for (int i = 0; i < n; i++)
         {
+            var row = x.Slice(i * p, p);
             double s = 0;
-            for (int j = 0; j < p; j++)
+            for (int j = 0; j < row.Length; j++)
             {
-                s += d.X[(i * p) + j] * beta[j];
+                s += row[j] * beta[j];
             }
 
             eta[i] = s;
@@ -278,6 +293,9 @@ internal static class CoxFitter
         System.Numerics.Tensors.TensorPrimitives.Exp(eta, risk);
         System.Numerics.Tensors.TensorPrimitives.Multiply(risk, d.Weight, risk);
 
+        ReadOnlySpan<double> time = d.Time, weight = d.Weight;
+        bool dirty = true;
+        ReadOnlySpan<bool> status = d.Status;
         double loglik = 0;
         var score = new double[p];
         var info = new double[p * p];
@@ -296,26 +314,34 @@ internal static class CoxFitter
             int i = lo, pn = lo;
             while (i < hi)
             {
-                double t = d.Time[i];
+                double t = time[i];
                 int jEnd = i;
                 int deaths = 0;
                 double e0 = 0, wsum = 0;
-                Array.Clear(e1);
-                Array.Clear(e2);
-                Array.Clear(xsum);
-                while (jEnd < hi && d.Time[jEnd] == t)
+                if (dirty)
+                {
+                    // the death sums are touched only at event times
+                    Array.Clear(e1);
+                    Array.Clear(e2);
+                    Array.Clear(xsum);
+                    dirty = false;
+                }
+
+                while (jEnd < hi && time[jEnd] == t)
                 {
                     int r = jEnd;
-                    Add(d, r, risk[r], ref s0, s1, s2, +1);
-                    if (d.Status[r])
+                    var xr = x.Slice(r * p, p);
+                    Add(xr, risk[r], ref s0, s1, s2);
+                    if (status[r])
                     {
-                        deaths += d.CountsMode ? (int)d.Weight[r] : 1;
-                        wsum += d.Weight[r];
-                        loglik += d.Weight[r] * eta[r];
-                        Add(d, r, risk[r], ref e0, e1, e2, +1);
-                        for (int j = 0; j < p; j++)
+                        double wr = weight[r];
+                        deaths += d.CountsMode ? (int)wr : 1;
+                        wsum += wr;
+                        loglik += wr * eta[r];
+                        Add(xr, risk[r], ref e0, e1, e2);
+                        for (int j = 0; j < xr.Length; j++)
                         {
-                            xsum[j] += d.Weight[r] * d.X[(r * p) + j];
+                            xsum[j] += wr * xr[j];
                         }
                     }
 
@@ -327,13 +353,14 @@ internal static class CoxFitter
                     while (pn < hi && d.Entry[d.EntryOrder[pn]] >= t)
                     {
                         int r = d.EntryOrder[pn];
-                        Add(d, r, risk[r], ref s0, s1, s2, -1);
+                        Add(x.Slice(r * p, p), -risk[r], ref s0, s1, s2);
                         pn++;
                     }
                 }
 
                 if (deaths > 0)
                 {
+                    dirty = true;
                     trace?.Add(new CoxEventTime(st, t, deaths, wsum, s0, e0, (double[])s1.Clone(), (double[])e1.Clone()));
                     for (int j = 0; j < p; j++)
                     {
@@ -379,23 +406,24 @@ internal static class CoxFitter
         return (loglik, score, info);
     }
 
-    private static void Add(CoxData d, int r, double rr, ref double s0, double[] s1, double[] s2, int sign)
+    /// <summary>Adds w, w·x and the lower triangle of w·xxᵀ of one row to (s0, s1, s2).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Add(ReadOnlySpan<double> xr, double w, ref double s0, double[] s1, double[] s2)
     {
-        int p = d.P;
-        double w = sign * rr;
+        int p = xr.Length;
         s0 += w;
+        var sum1 = s1.AsSpan(0, p);
         for (int j = 0; j < p; j++)
         {
-            double xj = d.X[(r * p) + j];
-            s1[j] += w * xj;
-            for (int m = 0; m <= j; m++)
+            double wx = w * xr[j];
+            sum1[j] += wx;
+            var row2 = s2.AsSpan(j * p, j + 1);
+            for (int m = 0; m < row2.Length; m++)
             {
-                s2[(j * p) + m] += w * xj * d.X[(r * p) + m];
+                row2[m] += wx * xr[m];
             }
         }
     }
-
-
 
     /// <summary>Terms whose coefficient times the covariate's standard deviation exceeds 10 (a hazard ratio of e^10 per
     /// standard deviation): the mark of a coefficient running off to infinity.</summary>
@@ -424,6 +452,13 @@ internal static class CoxFitter
         }
 
         return list;
+    }
+
+    private static List<CoxEventTime> TraceAt(CoxData d, double[] beta, bool efron)
+    {
+        var trace = new List<CoxEventTime>();
+        Evaluate(d, beta, efron, trace);
+        return trace;
     }
 
     private static double Decrement(double[] u, double[] info, int p)
@@ -487,9 +522,12 @@ internal static class CoxFitter
             }
 
             var next = beta.Select((b, j) => b + step[j]).ToArray();
-            var finalTrace = size < 1e-10 ? new List<CoxEventTime>() : null;
+            // the per-time sums of the last evaluation are kept for the robust variance; the baseline hazard (built on
+            // first use) evaluates them again, so a fit that never predicts does not pay for them
+            bool last = size < 1e-10;
+            var finalTrace = last && d.Cluster is not null ? new List<CoxEventTime>() : null;
             var (lln, un, inn) = Evaluate(d, next, efron, finalTrace);
-            if (finalTrace is not null)
+            if (last)
             {
                 beta = next;
                 (ll, u, info) = (lln, un, inn);
@@ -556,7 +594,7 @@ internal static class CoxFitter
             naive = Enumerable.Repeat(double.NaN, p * p).ToArray();
         }
 
-        if (trace is null)
+        if (trace is null && d.Cluster is not null)
         {
             trace = [];
             Evaluate(d, beta, efron, trace);
@@ -565,7 +603,7 @@ internal static class CoxFitter
         var variance = naive;
         if (d.Cluster is not null)
         {
-            variance = CoxResiduals.Robust(d, beta, naive, trace, efron);
+            variance = CoxResiduals.Robust(d, beta, naive, trace!, efron);
         }
 
         double z = Numerics.Distributions.NormalQuantile((1 + options.Level) / 2);
@@ -601,7 +639,7 @@ internal static class CoxFitter
             Level = options.Level,
             Ties = options.Ties,
             Stratified = stratified,
-            BaselineSource = stratified ? null : new Lazy<CoxBaseline>(() => CoxResiduals.Baseline(d, beta, trace, efron)),
+            BaselineSource = stratified ? null : new Lazy<CoxBaseline>(() => CoxResiduals.Baseline(d, beta, trace ?? TraceAt(d, beta, efron), efron)),
         };
     }
 }
