@@ -15,6 +15,28 @@ namespace CarTRisk.Numerics;
 /// </remarks>
 internal static class Distributions
 {
+    /// <summary>The trigamma function ψ1(x) = d²/dx² log Γ(x), x &gt; 0: the recurrence ψ1(x) = ψ1(x + 1) + 1/x² up to
+    /// x ≥ 12, then ψ1(x) ~ 1/x + 1/(2x²) + Σ B₂ₖ/x^(2k+1) (seven Bernoulli terms; the next is below 1e-16 relative).</summary>
+    public static double Trigamma(double x)
+    {
+        double acc = 0;
+        while (x < 12)
+        {
+            acc += 1 / (x * x);
+            x += 1;
+        }
+
+        double r = 1 / x, x2 = r * r;
+        double series = (-691.0 / 2730) + (x2 * (7.0 / 6));
+        series = (5.0 / 66) + (x2 * series);
+        series = (-1.0 / 30) + (x2 * series);
+        series = (1.0 / 42) + (x2 * series);
+        series = (-1.0 / 30) + (x2 * series);
+        series = (1.0 / 6) + (x2 * series);
+        series *= x2;
+        return acc + r + (0.5 * x2) + (r * series);
+    }
+
     private const double LnSqrt2Pi = 0.91893853320467274178032973640562;
     private const double TwoPi = 6.283185307179586476925286766559;
     private const double Epsilon = 1e-16;

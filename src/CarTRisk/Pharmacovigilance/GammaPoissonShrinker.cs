@@ -695,11 +695,11 @@ internal sealed class GpsLikelihood
     private static double[] ToTheta(double[] u) =>
         [Math.Exp(u[0]), Math.Exp(u[1]), Math.Exp(u[2]), Math.Exp(u[3]), 1 / (1 + Math.Exp(-u[4]))];
 
-    private static double[] ToU(double[] th) =>
+    internal static double[] ToU(double[] th) =>
         [Math.Log(th[0]), Math.Log(th[1]), Math.Log(th[2]), Math.Log(th[3]), Math.Log(th[4] / (1 - th[4]))];
 
     /// <summary>ℓ and its gradient on the fitted scale u.</summary>
-    private double EvaluateU(double[] u, double[] g)
+    internal double EvaluateU(double[] u, double[] g)
     {
         var th = ToTheta(u);
         var gt = new double[5];
@@ -713,11 +713,143 @@ internal sealed class GpsLikelihood
         return v;
     }
 
-    /// <summary>The Hessian on u by forward differences of the analytic gradient (step 1e-6), symmetrised: enough for the
-    /// Newton direction (convergence itself is judged on the analytic gradient).</summary>
-    private double[] HessianU(double[] u, double[] g0)
+    /// <summary>The analytic Hessian of ℓ on u = (log α1, log β1, log α2, log β2, logit P). Per pair and component,
+    /// x_k = log w_k + lgamma(α + N) − lgamma(α) − log N! + φ(α l) − N log(β + E) + N log E with l = log(β/(β + E)) and
+    /// φ(s) = s − log(1 − eˢ) (so φ' = 1/(1 − f0), φ'' = f0/(1 − f0)², f0 = e^(αl)); ℓᵢ = log(e^x1 + e^x2) has Hessian
+    /// w1 ∇²x1 + w2 ∇²x2 + w1 w2 (∇x1 − ∇x2)(∇x1 − ∇x2)ᵀ (w the posterior weights). Trigamma differences once per
+    /// distinct N. <see cref="HessianByDifferences"/> is its numerical twin in the tests.</summary>
+    internal double[] HessianU(double[] u)
     {
         const int dim = 5;
+        var th = ToTheta(u);
+        double a1 = th[0], b1 = th[1], a2 = th[2], b2 = th[3], p = th[4], q = 1 - p;
+        int k = distinctN.Length;
+        var dl1 = new double[k];
+        var dl2 = new double[k];
+        var dp1 = new double[k];
+        var dp2 = new double[k];
+        var tp1 = new double[k];
+        var tp2 = new double[k];
+        double lga1 = SpecialFunctions.GammaLn(a1), lga2 = SpecialFunctions.GammaLn(a2);
+        double pa1 = SpecialFunctions.DiGamma(a1), pa2 = SpecialFunctions.DiGamma(a2);
+        double ta1 = Distributions.Trigamma(a1), ta2 = Distributions.Trigamma(a2);
+        for (int j = 0; j < k; j++)
+        {
+            dl1[j] = SpecialFunctions.GammaLn(a1 + distinctN[j]) - lga1;
+            dl2[j] = SpecialFunctions.GammaLn(a2 + distinctN[j]) - lga2;
+            dp1[j] = SpecialFunctions.DiGamma(a1 + distinctN[j]) - pa1;
+            dp2[j] = SpecialFunctions.DiGamma(a2 + distinctN[j]) - pa2;
+            tp1[j] = Distributions.Trigamma(a1 + distinctN[j]) - ta1;
+            tp2[j] = Distributions.Trigamma(a2 + distinctN[j]) - ta2;
+        }
+
+        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
+        const int chunk = 16_384;
+        const int width = 15;   // the upper triangle of the 5 × 5 Hessian, row by row
+        int chunks = (n.Length + chunk - 1) / chunk;
+        var partial = new double[chunks * width];
+
+        // one component's log-scale derivatives: gA, gB and the block hAA, hAB, hBB
+        static (double GA, double GB, double HAA, double HAB, double HBB) Component(double alpha, double beta, double ni, double ei, double dp, double tp)
+        {
+            double l = -Elementary.Log1P(ei / beta);             // log(β/(β + E))
+            double s = alpha * l;
+            double om = -Elementary.ExpM1(s), f0 = 1 - om;         // 1 − f0, f0
+            double phi1 = 1 / om, phi2 = f0 / (om * om);
+            double be = beta + ei;
+            double lb = ei / be;                                   // β·∂l/∂β
+            double lbb = -ei * ((2 * beta) + ei) / (be * be);      // β²·∂²l/∂β²
+            double ga = alpha * (dp + (phi1 * l));
+            double gb = (phi1 * alpha * lb) - (ni * beta / be);
+            double haa = (alpha * alpha * (tp + (phi2 * l * l))) + ga;
+            double hab = alpha * ((phi2 * alpha * l * lb) + (phi1 * lb));
+            double hbb = (phi2 * alpha * alpha * lb * lb) + (phi1 * alpha * lbb) + (ni * beta * beta / (be * be)) + gb;
+            return (ga, gb, haa, hab, hbb);
+        }
+
+        void Range(int c)
+        {
+            Span<double> acc = stackalloc double[width];
+            Span<double> delta = stackalloc double[dim];
+            int end = Math.Min(n.Length, (c + 1) * chunk);
+            for (int i = c * chunk; i < end; i++)
+            {
+                double ni = n[i], ei = e[i];
+                int j = nIndex[i];
+                double l1 = -Elementary.Log1P(ei / b1), l2 = -Elementary.Log1P(ei / b2);
+                double om1 = -Elementary.ExpM1(a1 * l1), om2 = -Elementary.ExpM1(a2 * l2);
+                double x = lp + dl1[j] + (a1 * l1) + (ni * (logE[i] - Math.Log(b1 + ei))) - Math.Log(om1);
+                double y = lq + dl2[j] + (a2 * l2) + (ni * (logE[i] - Math.Log(b2 + ei))) - Math.Log(om2);
+                double w1 = 1 / (1 + Math.Exp(y - x)), w2 = 1 - w1;
+                var c1 = Component(a1, b1, ni, ei, dp1[j], tp1[j]);
+                var c2 = Component(a2, b2, ni, ei, dp2[j], tp2[j]);
+                delta[0] = c1.GA;
+                delta[1] = c1.GB;
+                delta[2] = -c2.GA;
+                delta[3] = -c2.GB;
+                delta[4] = 1;
+                double ww = w1 * w2;
+                int t = 0;
+                for (int r = 0; r < dim; r++)
+                {
+                    for (int cc = r; cc < dim; cc++)
+                    {
+                        acc[t++] += ww * delta[r] * delta[cc];
+                    }
+                }
+
+                acc[0] += w1 * c1.HAA;    // (0, 0)
+                acc[1] += w1 * c1.HAB;    // (0, 1)
+                acc[5] += w1 * c1.HBB;    // (1, 1)
+                acc[9] += w2 * c2.HAA;    // (2, 2)
+                acc[10] += w2 * c2.HAB;   // (2, 3)
+                acc[12] += w2 * c2.HBB;   // (3, 3)
+                acc[14] -= p * q;         // (4, 4): ∂² log P = ∂² log(1 − P) = −P(1 − P) on the logit scale
+            }
+
+            acc.CopyTo(partial.AsSpan(c * width, width));
+        }
+
+        if (chunks > 1)
+        {
+            Parallel.For(0, chunks, Range);
+        }
+        else
+        {
+            Range(0);
+        }
+
+        var h = new double[dim * dim];
+        for (int c = 0; c < chunks; c++)
+        {
+            int t = 0;
+            for (int r = 0; r < dim; r++)
+            {
+                for (int cc = r; cc < dim; cc++)
+                {
+                    h[(r * dim) + cc] += partial[(c * width) + t++];
+                }
+            }
+        }
+
+        for (int r = 0; r < dim; r++)
+        {
+            for (int cc = 0; cc < r; cc++)
+            {
+                h[(r * dim) + cc] = h[(cc * dim) + r];
+            }
+        }
+
+        return h;
+    }
+
+    /// <summary>The Hessian on u by forward differences of the analytic gradient (step 1e-6), symmetrised: the test twin
+    /// of <see cref="HessianU"/>.</summary>
+    internal double[] HessianByDifferences(double[] u)
+    {
+        const int dim = 5;
+        var g0 = new double[dim];
+        EvaluateU(u, g0);
         var h = new double[dim * dim];
         var gp = new double[dim];
         for (int j = 0; j < dim; j++)
@@ -816,7 +948,7 @@ internal sealed class GpsLikelihood
                 fTen = f;
             }
 
-            var h = HessianU(u, g);
+            var h = HessianU(u);
             var free = Enumerable.Range(0, dim).Where(j => !active[j]).ToArray();
             int m = free.Length;
             if (m == 0)
