@@ -50,7 +50,7 @@ public sealed class DisclosureAttackTests
     }
 
     /// <summary>The report as the attacker sees it: table title → rows of cells, from one rendering.</summary>
-    private static Dictionary<string, List<string[]>> FromHtml(string html)
+    internal static Dictionary<string, List<string[]>> FromHtml(string html)
     {
         var doc = new HtmlParser().ParseDocument(html);
         var result = new Dictionary<string, List<string[]>>();
@@ -63,7 +63,7 @@ public sealed class DisclosureAttackTests
         return result;
     }
 
-    private static Dictionary<string, List<string[]>> FromMarkdown(string markdown)
+    internal static Dictionary<string, List<string[]>> FromMarkdown(string markdown)
     {
         // Markdig renders the pipe tables; the heading before each table is its title.
         var pipeline = Markdig.MarkdownExtensions.UsePipeTables(new Markdig.MarkdownPipelineBuilder()).Build();
@@ -84,7 +84,7 @@ public sealed class DisclosureAttackTests
         return result;
     }
 
-    private static Dictionary<string, List<string[]>> FromCsv(string csv, Dictionary<string, List<string[]>> shape)
+    internal static Dictionary<string, List<string[]>> FromCsv(string csv, Dictionary<string, List<string[]>> shape)
     {
         // Long format: table,row,column,value. Rebuild each table in the shape of the HTML one.
         var cells = new Dictionary<(string, string, string), string>();
