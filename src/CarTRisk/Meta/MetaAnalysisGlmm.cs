@@ -138,7 +138,7 @@ public static partial class MetaAnalysis
     /// nodes u_j = m + √2 s z_j, ℓ_i = log(√2 s) + log Σ_j w_j exp(h(u_j) + z_j²); so dℓ_i/dθ = (ds/dθ)/s +
     /// Σ_j π_j [∂h/∂θ(u_j) + h'(u_j)(dm/dθ + √2 z_j ds/dθ)], π_j the normalised terms, dm/dθ = −(∂h'/∂θ)/h''(m) and
     /// ds/dθ = s³(h'''(m) dm/dθ + ∂h''/∂θ)/2 (implicit differentiation of the mode and the curvature).</summary>
-    private static double GlmmEvaluate(double[] x, double[] n, double beta, double sigma, double[]? grad)
+    private static double GlmmEvaluate(double[] x, double[] n, double beta, double sigma, double[]? grad, double[]? modes = null)
     {
         if (grad is not null)
         {
@@ -184,7 +184,8 @@ public static partial class MetaAnalysis
             // conditional mode: h' is strictly decreasing and changes sign in [σ²(x − n), σ²x]; safeguarded Newton
             // (a step leaving the bracket bisects it instead), so it converges from any β and σ
             double lo = s2 * (xi - ni), hi = s2 * xi;
-            double mode = Math.Clamp(0, lo, hi);
+            // from the mode of the previous evaluation when one is kept (an ascent evaluates nearby points in turn)
+            double mode = Math.Clamp(modes is null ? 0 : modes[i], lo, hi);
             for (int it = 0; it < 500; it++)
             {
                 double p = 1 / (1 + Math.Exp(-(beta + mode)));
@@ -215,6 +216,11 @@ public static partial class MetaAnalysis
                 {
                     break;
                 }
+            }
+
+            if (modes is not null)
+            {
+                modes[i] = mode;
             }
 
             double pm = 1 / (1 + Math.Exp(-(beta + mode)));
@@ -261,17 +267,29 @@ public static partial class MetaAnalysis
         return total;
     }
 
-    /// <summary>The Hessian in (β, σ) by central differences of the exact gradient (step 1e-5 relative).</summary>
-    private static double[] GlmmHessian(double[] x, double[] n, double beta, double sigma)
+    /// <summary>The Hessian in (β, σ) by central differences of the exact gradient (step 1e-5 relative), or, inside the
+    /// ascent (<paramref name="gradient"/> given: the exact gradient at the point), by forward differences: half the
+    /// evaluations, and only the step's direction depends on it (convergence is judged on the exact gradient).</summary>
+    private static double[] GlmmHessian(double[] x, double[] n, double beta, double sigma, double[]? modes = null, double[]? gradient = null)
     {
         double hb = 1e-5 * Math.Max(1, Math.Abs(beta)), hs = 1e-5 * Math.Max(1e-2, Math.Abs(sigma));
         var gp = new double[2];
         var gm = new double[2];
-        GlmmEvaluate(x, n, beta + hb, sigma, gp);
-        GlmmEvaluate(x, n, beta - hb, sigma, gm);
+        if (gradient is not null)
+        {
+            GlmmEvaluate(x, n, beta + hb, sigma, gp, modes);
+            double fbb = (gp[0] - gradient[0]) / hb, fsb = (gp[1] - gradient[1]) / hb;
+            GlmmEvaluate(x, n, beta, sigma + hs, gm, modes);
+            double fss = (gm[1] - gradient[1]) / hs, fbs = (gm[0] - gradient[0]) / hs;
+            double off = (fsb + fbs) / 2;
+            return [fbb, off, off, fss];
+        }
+
+        GlmmEvaluate(x, n, beta + hb, sigma, gp, modes);
+        GlmmEvaluate(x, n, beta - hb, sigma, gm, modes);
         double hbb = (gp[0] - gm[0]) / (2 * hb), hsb1 = (gp[1] - gm[1]) / (2 * hb);
-        GlmmEvaluate(x, n, beta, sigma + hs, gp);
-        GlmmEvaluate(x, n, beta, sigma - hs, gm);
+        GlmmEvaluate(x, n, beta, sigma + hs, gp, modes);
+        GlmmEvaluate(x, n, beta, sigma - hs, gm, modes);
         double hss = (gp[1] - gm[1]) / (2 * hs), hbs1 = (gp[0] - gm[0]) / (2 * hs);
         double hbs = (hsb1 + hbs1) / 2;
         return [hbb, hbs, hbs, hss];
@@ -284,7 +302,8 @@ public static partial class MetaAnalysis
         double[] x, double[] n, double beta, double sigma)
     {
         var g = new double[2];
-        double l = GlmmEvaluate(x, n, beta, sigma, g);
+        var modes = new double[x.Length];
+        double l = GlmmEvaluate(x, n, beta, sigma, g, modes);
         double lambda = 0;
         if (!double.IsFinite(l))
         {
@@ -293,7 +312,7 @@ public static partial class MetaAnalysis
 
         for (int iter = 1; iter <= 200; iter++)
         {
-            var h = GlmmHessian(x, n, beta, sigma);
+            var h = GlmmHessian(x, n, beta, sigma, modes, g);
             double a0 = -h[0], b0 = -h[1], c0 = -h[3];
             bool concave = a0 > 0 && ((a0 * c0) - (b0 * b0)) > 0;
             double dec = concave ? ((c0 * g[0] * g[0]) - (2 * b0 * g[0] * g[1]) + (a0 * g[1] * g[1])) / ((a0 * c0) - (b0 * b0)) : double.PositiveInfinity;
@@ -327,7 +346,7 @@ public static partial class MetaAnalysis
                     s1 /= len;
                 }
 
-                double ln = GlmmEvaluate(x, n, beta + s0, sigma + s1, gn);
+                double ln = GlmmEvaluate(x, n, beta + s0, sigma + s1, gn, modes);
                 // near the maximum ℓ stops changing in its last bits: there a step counts as progress when it does not
                 // lower ℓ beyond rounding and shrinks the score
                 bool flatBetter = ln >= l - (4e-16 * Math.Abs(l)) && Math.Max(Math.Abs(gn[0]), Math.Abs(gn[1])) < 0.5 * gmax;
