@@ -479,6 +479,11 @@ internal static class Reports
             .Append("table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:600;padding:.3em 0}\n")
             .Append("th,td{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}th[scope=row],thead th:first-child{text-align:left}\n")
             .Append("thead th{border-bottom:2px solid #444}.note,.footnote{color:#555;font-size:.9em}figure{margin:1em 0}\n")
+            // a value or a label never breaks inside ("2.87 %", "brexu-cel"); the figures' text takes a font stack (the SVG
+            // names only the family it was drawn with, which a reader's machine may lack)
+            .Append("td,th{white-space:nowrap}figure svg text{font-family:'Liberation Sans',Arial,Helvetica,'DejaVu Sans','Noto Sans',sans-serif}\n")
+            // printed (or saved as PDF): no page margin of the screen layout, smaller type, a table or figure kept on one page
+            .Append("@media print{body{margin:0;max-width:none;font-size:9.5pt}table,figure{break-inside:avoid;page-break-inside:avoid}caption{break-after:avoid}}\n")
             .Append("</style>\n</head>\n<body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n")
             .Append(HtmlTables(tables, policy));
         foreach (var (caption, svg) in figures ?? [])

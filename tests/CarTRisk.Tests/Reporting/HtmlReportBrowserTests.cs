@@ -85,6 +85,60 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Issue 26: the report printed to PDF by headless Chromium (A4 by default), read back with poppler's
+    /// pdftotext: every table cell of the report is on one line (no "2.87 / %" or "brexu- / cel"), and every table's
+    /// caption and last row are on the same page. Long product names make the widest table.</summary>
+    [Fact]
+    public void HtmlReport_PrintedToPdf_KeepsCellsOnOneLineAndTablesOnOnePage()
+    {
+        var chromium = FindChromium();
+        var pdftotext = new[] { "/usr/bin/pdftotext" }.FirstOrDefault(File.Exists);
+        if (chromium is null || pdftotext is null)
+        {
+            Assert.True(Environment.GetEnvironmentVariable("CI") is null, "CI=true but no chromium or pdftotext: .ci/run must install them");
+            output.WriteLine("chromium or poppler-utils is not installed: the print check was not run (run .ci/run, which installs them)");
+            return;
+        }
+
+        var records = CohortCsv.Read(Golden.PathOf("Cohorts/example-cohort.csv")).Records
+            .Select(r => r with { Product = r.Product is null ? null : r.Product + " (tisagenlecleucel-like long name)" }).ToList();
+        var report = SafetySummary.Compute(new Cohort(records));
+        string dir = Directory.CreateTempSubdirectory("cartrisk-print-").FullName;
+        try
+        {
+            string html = Path.Combine(dir, "report.html"), pdf = Path.Combine(dir, "report.pdf");
+            File.WriteAllText(html, report.ToHtmlWithFigures());
+            string[] common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+                "--disable-extensions", $"--user-data-dir={Path.Combine(dir, "profile")}"];
+            var printed = Run(chromium, [.. common, "--no-pdf-header-footer", $"--print-to-pdf={pdf}", new Uri(html).AbsoluteUri]);
+            Assert.True(File.Exists(pdf), $"chromium exited {printed.ExitCode} without a PDF");
+            var (code, text) = Run(pdftotext, "-layout", pdf, "-");
+            Assert.Equal(0, code);
+            var pages = text.Split('\f');
+            // compared without white space: pdftotext's layout may print "1 y" as "1y"; a wrapped cell spans two lines either way
+            static string Squeeze(string v) => System.Text.RegularExpressions.Regex.Replace(v, @"\s+", "");
+            var lines = text.Split('\n').Select(Squeeze).ToArray();
+            var doc = new HtmlParser().ParseDocument(report.ToHtml());
+            foreach (var table in doc.QuerySelectorAll("table"))
+            {
+                foreach (var cell in table.QuerySelectorAll("td, th").Select(c => c.TextContent.Trim()).Where(c => c.Length > 0))
+                {
+                    Assert.True(lines.Any(l => l.Contains(Squeeze(cell), StringComparison.Ordinal)), $"the cell '{cell}' is not on one line of the printed report");
+                }
+
+                string caption = table.QuerySelector("caption")!.TextContent.Trim();
+                var bodyRows = table.QuerySelectorAll("tbody tr");
+                string last = bodyRows[^1].Children[0].TextContent.Trim();
+                Assert.True(pages.Select(Squeeze).Any(pg => pg.Contains(Squeeze(caption), StringComparison.Ordinal) && pg.Contains(Squeeze(last), StringComparison.Ordinal)),
+                    $"the table '{caption}' is split across pages");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void HtmlReport_IsSelfContained()
     {
