@@ -182,6 +182,24 @@ public sealed class CohortSummary
         return EventTable.FromCounts(byKey.Keys.Select(k => (double)k.Days).ToArray(), byKey.Keys.Select(k => k.Cause).ToArray(), byKey.Values.ToArray());
     }
 
+    /// <summary>Deaths without a prior malignancy (cause 2: the competing event).</summary>
+    public long Deaths => Counts.Where(c => c.Cause == 2).Sum(c => c.Count);
+
+    /// <summary>The follow-up table for the reverse Kaplan-Meier (Schemper and Smith 1996): the end of follow-up alive and
+    /// free of malignancy is the "event", a malignancy or a death censors follow-up.</summary>
+    /// <returns>The table.</returns>
+    public EventTable ToFollowUpTable()
+    {
+        var byKey = new SortedDictionary<(int Days, int Status), double>();
+        foreach (var c in Counts)
+        {
+            var key = (c.Days, c.Cause == 0 ? 1 : 0);
+            byKey[key] = byKey.GetValueOrDefault(key) + c.Count;
+        }
+
+        return EventTable.FromCounts(byKey.Keys.Select(k => (double)k.Days).ToArray(), byKey.Keys.Select(k => k.Status).ToArray(), byKey.Values.ToArray());
+    }
+
     /// <summary>The onset days of the malignancies, ascending (one entry per case).</summary>
     /// <returns>The days.</returns>
     public double[] OnsetDays()

@@ -104,6 +104,18 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <summary>The WSP test on the onset days among cases; null when it cannot be computed.</summary>
     public WeibullShapeTest? OnsetShape { get; init; }
 
+    /// <summary>Deaths without a prior malignancy: the competing event, the reason the Aalen-Johansen risk is below the
+    /// naive 1 − Kaplan-Meier.</summary>
+    public int Deaths { get; init; }
+
+    /// <summary>Median follow-up in days by the reverse Kaplan-Meier (the end of follow-up alive is the event; a
+    /// malignancy or a death censors), with its interval: = <c>survfit(Surv(days, status == 0) ~ 1)</c>'s median and
+    /// limits (log transformation; null where the curve does not reach 1/2).</summary>
+    public QuantileEstimate MedianFollowUp { get; init; }
+
+    /// <summary>The shortest and longest follow-up in days.</summary>
+    public (int Shortest, int Longest) FollowUpRange { get; init; }
+
     /// <summary>Why the onset fits are missing (fewer than two distinct onset days, or an onset on day 0), or null.</summary>
     public string? OnsetFitNote { get; init; }
 
@@ -280,6 +292,13 @@ internal static class SafetyTables
 
     private static string Ci(double lo, double hi) => $"{Pct(lo)} to {Pct(hi)}";
 
+    private static string FollowUp(SafetyReport r)
+    {
+        static string D(double? v) => v is { } x ? x.ToString("N0", C) : "NA";
+        var m = r.MedianFollowUp;
+        return m.Value is null ? "not reached" : $"{D(m.Value)} ({D(m.Lower)} to {D(m.Upper)})";
+    }
+
     private static string Days(double? d) => d is null ? "NA" : d.Value.ToString("0", C);
 
     private static string Describe(HazardShape shape) => shape switch
@@ -295,15 +314,21 @@ internal static class SafetyTables
         var patients = new CountCell(r.Patients);
         var cases = new CountCell(r.Cases);
         var nonCases = new CountCell(r.Patients - r.Cases, hidden: true);
+        var deaths = new CountCell(r.Deaths);
+        var aliveCensored = new CountCell(r.Patients - r.Cases - r.Deaths, hidden: true);
         var summary = new ResultTable("Summary", "Measure", "Value")
             .AddRow(new TextCell("Patients"), patients)
             .AddRow(new TextCell("Cases (secondary malignancy)"), cases)
+            .AddRow(new TextCell("Deaths without a prior malignancy (competing)"), deaths)
+            .AddRow(new TextCell($"Median follow-up, days (reverse Kaplan-Meier, {level})"), new DerivedCell(FollowUp(r), patients))
+            .AddRow(new TextCell("Follow-up range, days"), new DerivedCell($"{r.FollowUpRange.Shortest.ToString("N0", C)}-{r.FollowUpRange.Longest.ToString("N0", C)}", patients))
             .AddRow(new TextCell($"Crude incidence ({level}, Clopper-Pearson)"),
                 new DerivedCell($"{Pct(r.CrudeIncidence.Value)} ({Ci(r.CrudeIncidence.Interval.Lower, r.CrudeIncidence.Interval.Upper)})", cases, patients, nonCases))
             .AddRow(new TextCell("Person-years of follow-up"), new TextCell(r.PersonYears.ToString("0.0", C)))
             .AddRow(new TextCell($"Rate per 100 person-years ({level}, exact)"),
                 new DerivedCell($"{r.RatePer100PersonYears.Value.ToString("0.000", C)} ({r.RatePer100PersonYears.Interval.Lower.ToString("0.000", C)} to {r.RatePer100PersonYears.Interval.Upper.ToString("0.000", C)})", cases))
-            .AddMargin(patients, cases, nonCases);
+            .AddMargin(patients, cases, nonCases)
+            .AddMargin(nonCases, deaths, aliveCensored);
         if (r.Sir is { } sir)
         {
             var observed = new CountCell(sir.Observed, hidden: true);
@@ -452,7 +477,26 @@ internal static class SafetyTables
             tables.AddRange(comparison.Tables());
         }
 
+        tables.Add(Methods(r));
         return tables;
+    }
+
+    /// <summary>What a reviewer checks first: each estimate's method and the R call it equals, and the software.</summary>
+    private static ResultTable Methods(SafetyReport r)
+    {
+        string version = typeof(SafetyReport).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+        string level = (r.Level * 100).ToString("0.####", C) + "%";
+        var methods = new ResultTable("Methods", "Estimate", "Method (R equivalent)") { Prose = true }
+            .AddRow(new TextCell("Follow-up"), new TextCell("from infusion to the first of malignancy, death or last follow-up; median by the reverse Kaplan-Meier (survival::survfit(Surv(days, status == 0) ~ 1))"))
+            .AddRow(new TextCell("Crude incidence"), new TextCell($"cases / patients, exact {level} Clopper-Pearson interval (binom.test)"))
+            .AddRow(new TextCell("Rate"), new TextCell($"cases per 100 person-years (365.25 days), exact {level} Poisson interval (poisson.test)"))
+            .AddRow(new TextCell("Cumulative risk"), new TextCell("Aalen-Johansen with death as a competing event (cmprsk::cuminc; survival::survfit with a factor status); the naive 1 - Kaplan-Meier censors deaths (survival::survfit)"))
+            .AddRow(new TextCell("Onset"), new TextCell("days from infusion to diagnosis among cases; quantiles type 7 (quantile); WSP test and distributions by maximum likelihood (survival::survreg)"))
+            .AddRow(new TextCell("Risk after a landmark"), new TextCell("Aalen-Johansen among patients event-free at the landmark (survival::survfit(..., start.time = landmark))"))
+            .AddRow(new TextCell("Disclosure control"), new TextCell("no count below the threshold is shown or derivable: one marker for every withheld value, complementary withholding and a linear audit of every relation the tables publish"))
+            .AddRow(new TextCell("Software"), new TextCell($"CarTRisk {version} (.NET {Environment.Version.ToString(2)})"));
+        return methods;
     }
 }
 
@@ -618,8 +662,14 @@ public static class SafetySummary
         int tested = positive + (int)summary.Transgene(TransgeneStatus.Negative);
         var transgene = tested > 0 ? CrudeIncidence.Proportion(positive, tested, level: level) : null;
         var atHorizon = cif?.At(horizonDays) ?? new IncidencePoint(horizonDays, 0, 0, double.NaN, double.NaN, horizonDays > km.Time[^1]);
+        var followUp = KaplanMeier.Estimate(summary.ToFollowUpTable(), KaplanMeierOptions.Default with { Level = level });
         var report = new SafetyReport(patients, cases, crude, summary.PersonYears, rate, atHorizon, km.At(horizonDays), onset,
-            transgene, horizonDays, level, cif, km);
+            transgene, horizonDays, level, cif, km)
+        {
+            Deaths = (int)summary.Deaths,
+            MedianFollowUp = followUp.Median,
+            FollowUpRange = (summary.Counts.Min(c => c.Days), summary.Counts.Max(c => c.Days)),
+        };
         report = WithOnsetAndConditional(report, summary, level);
         if (!byProduct)
         {

@@ -141,6 +141,9 @@ public sealed class ResultTable
     /// <summary>A note printed under the table (e.g. what an estimate equals in R).</summary>
     public string? Note { get; init; }
 
+    /// <summary>The table holds sentences, not values (a methods section): left-aligned, and allowed to wrap in HTML.</summary>
+    public bool Prose { get; init; }
+
     /// <summary>Adds a row.</summary>
     /// <param name="cells">One cell per column.</param>
     /// <returns>This table.</returns>
@@ -363,7 +366,7 @@ internal static class Reports
             sb.Append(t.Title).Append('\n');
             for (int r = 0; r < lines.Count; r++)
             {
-                var cells = lines[r].Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c]));
+                var cells = lines[r].Select((v, c) => c == 0 || t.Prose ? v.PadRight(widths[c]) : v.PadLeft(widths[c]));
                 sb.Append("  ").AppendJoin("  ", cells).Append('\n');
                 if (r == 0)
                 {
@@ -408,7 +411,7 @@ internal static class Reports
                 sb.Append("| ").AppendJoin(" | ", lines[r].Select(MarkdownCell)).Append(" |\n");
                 if (r == 0)
                 {
-                    sb.Append('|').AppendJoin('|', lines[0].Select((_, c) => c == 0 ? " --- " : " ---: ")).Append("|\n");
+                    sb.Append('|').AppendJoin('|', lines[0].Select((_, c) => c == 0 || t.Prose ? " --- " : " ---: ")).Append("|\n");
                 }
             }
 
@@ -435,7 +438,7 @@ internal static class Reports
         foreach (var t in tables)
         {
             var lines = t.Render(policy, suppressed);
-            sb.Append("<table>\n<caption>").Append(WebUtility.HtmlEncode(t.Title)).Append("</caption>\n<thead><tr>");
+            sb.Append(t.Prose ? "<table class=\"prose\">\n<caption>" : "<table>\n<caption>").Append(WebUtility.HtmlEncode(t.Title)).Append("</caption>\n<thead><tr>");
             foreach (var h in lines[0])
             {
                 sb.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
@@ -481,7 +484,7 @@ internal static class Reports
             .Append("thead th{border-bottom:2px solid #444}.note,.footnote{color:#555;font-size:.9em}figure{margin:1em 0}\n")
             // a value or a label never breaks inside ("2.87 %", "brexu-cel"); the figures' text takes a font stack (the SVG
             // names only the family it was drawn with, which a reader's machine may lack)
-            .Append("td,th{white-space:nowrap}figure svg text{font-family:'Liberation Sans',Arial,Helvetica,'DejaVu Sans','Noto Sans',sans-serif}\n")
+            .Append("td,th{white-space:nowrap}table.prose td{white-space:normal;text-align:left}figure svg text{font-family:'Liberation Sans',Arial,Helvetica,'DejaVu Sans','Noto Sans',sans-serif}\n")
             // printed (or saved as PDF): no page margin of the screen layout, smaller type, a table or figure kept on one page
             .Append("@media print{body{margin:0;max-width:none;font-size:9.5pt}table,figure{break-inside:avoid;page-break-inside:avoid}caption{break-after:avoid}}\n")
             .Append("</style>\n</head>\n<body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n")

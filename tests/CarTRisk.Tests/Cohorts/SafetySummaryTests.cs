@@ -6,6 +6,26 @@ public sealed class SafetySummaryTests
 {
     private const string Header = "patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene";
 
+    /// <summary>Issue 26: deaths (the competing event) and the median follow-up by the reverse Kaplan-Meier on the
+    /// example cohort, = R 4.2.2, survival 3.5-3 on the same (days, cause) rows:
+    /// <c>f &lt;- survfit(Surv(days, cause == 0) ~ 1); quantile(f, 0.5)</c> (1420, 1362, 1507); <c>sum(cause == 2)</c>
+    /// (296); <c>range(days)</c> (0, 3076). The streamed summary gives the same.</summary>
+    [Fact]
+    public void DeathsAndMedianFollowUp_ExampleCohort_EqualR()
+    {
+        var path = Golden.PathOf("Cohorts/example-cohort.csv");
+        foreach (var r in new[] { SafetySummary.Compute(CohortCsv.Read(path)), SafetySummary.Compute(CohortCsv.Summarize(path)) })
+        {
+            Assert.Equal(296, r.Deaths);
+            Assert.Equal(new QuantileEstimate(1420, 1362, 1507), r.MedianFollowUp);
+            Assert.Equal((0, 3076), r.FollowUpRange);
+            var md = r.ToMarkdown();
+            Assert.Contains("| Deaths without a prior malignancy (competing) | 296 |", md, StringComparison.Ordinal);
+            Assert.Contains("| Median follow-up, days (reverse Kaplan-Meier, 95% CI) | 1,420 (1,362 to 1,507) |", md, StringComparison.Ordinal);
+            Assert.Contains("## Methods", md, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Compute_SmallCohort_HandCalculation()
     {

@@ -121,7 +121,8 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output)
             var doc = new HtmlParser().ParseDocument(report.ToHtml());
             foreach (var table in doc.QuerySelectorAll("table"))
             {
-                foreach (var cell in table.QuerySelectorAll("td, th").Select(c => c.TextContent.Trim()).Where(c => c.Length > 0))
+                // a prose table (the methods) wraps its sentences by design
+                foreach (var cell in table.ClassList.Contains("prose") ? [] : table.QuerySelectorAll("td, th").Select(c => c.TextContent.Trim()).Where(c => c.Length > 0))
                 {
                     Assert.True(lines.Any(l => l.Contains(Squeeze(cell), StringComparison.Ordinal)), $"the cell '{cell}' is not on one line of the printed report");
                 }
@@ -146,6 +147,6 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output)
         var doc = new HtmlParser().ParseDocument(report.ToHtmlWithFigures());
         Assert.Empty(doc.QuerySelectorAll("script, link, img[src], iframe"));
         Assert.DoesNotContain("http://", doc.Head!.OuterHtml, StringComparison.Ordinal);
-        Assert.Equal(6, doc.QuerySelectorAll("table").Length);   // summary, risk, onset, transgene, conditional, by product
+        Assert.Equal(7, doc.QuerySelectorAll("table").Length);   // summary, risk, onset, transgene, conditional, by product, methods
     }
 }
