@@ -21,6 +21,15 @@ public sealed record FaersOptions
     /// or I (interacting) to widen.</summary>
     public IReadOnlySet<string> Roles { get; init; } = new HashSet<string>(["PS", "SS"], StringComparer.Ordinal);
 
+    /// <summary>The files' text encoding; null = detected per file: UTF-8 when every byte sequence of the file is valid
+    /// UTF-8 (ASCII included), otherwise Windows-1252 (the FAERS ASCII files are not guaranteed to be UTF-8, and
+    /// decoding Latin-1 names as UTF-8 would merge "CAFÉ" and "CAFÈ" into one replacement-character name).</summary>
+    public System.Text.Encoding? Encoding { get; init; }
+
+    /// <summary>The longest line accepted, in characters (default 1,000,000; FAERS lines are a few hundred): a longer
+    /// line is an error naming the file and line, so a file without line breaks cannot exhaust memory.</summary>
+    public int MaxLineLength { get; init; } = 1_000_000;
+
     /// <summary>Whether each report gets a stratum "age group|sex|year" (age &lt;18, 18-64, 65+ or unknown from age and
     /// age_cod; sex F, M or unknown; the year of fda_dt) for stratified expected counts.</summary>
     public bool Stratify { get; init; }
@@ -61,75 +70,127 @@ public static class FaersExtract
     public static FaersReports Read(string demoPath, string drugPath, string reacPath, FaersOptions? options = null)
     {
         options ??= FaersOptions.Default;
-        var problems = new List<string>();
-        var demo = Table(demoPath, ["primaryid", "caseid", "caseversion", "fda_dt"], problems);
-        var drug = Table(drugPath, ["primaryid", "role_cod", "drugname"], problems);
-        var reac = Table(reacPath, ["primaryid", "pt"], problems);
-        if (problems.Count > 0)
+        if (options.MaxLineLength < 1)
         {
-            throw new FormatException(string.Join("\n", problems.Take(1000)) + (problems.Count > 1000 ? $"\n... and {problems.Count - 1000} more" : ""));
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLineLength, "options.MaxLineLength must be at least 1.");
         }
 
-        // latest version per case
-        var latest = new Dictionary<string, (string Primary, long Version, string FdaDt, Dictionary<string, string> Row)>(StringComparer.Ordinal);
-        int rows = 0;
-        foreach (var (line, row) in demo.Rows)
+        var problems = new List<string>();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);   // one string instance per distinct value
+        string Intern(string v)
         {
-            rows++;
-            if (!long.TryParse(row["caseversion"], NumberStyles.Integer, CultureInfo.InvariantCulture, out long version))
+            if (!names.TryGetValue(v, out var shared))
             {
-                problems.Add($"{Path.GetFileName(demoPath)}, line {line}, column caseversion: '{CohortCsv.Clip(row["caseversion"])}' is not a whole number.");
-                continue;
+                names[v] = shared = v;
             }
 
-            string caseId = row["caseid"], primary = row["primaryid"], fda = row["fda_dt"];
+            return shared;
+        }
+
+        // DEMO: per case only the latest version's key fields (no row is kept); a primaryid on two caseids is an error
+        var latest = new Dictionary<string, (string Primary, long Version, string FdaDt, string Stratum)>(StringComparer.Ordinal);
+        var primaries = new Dictionary<string, (int Line, string CaseId)>(StringComparer.Ordinal);
+        int rows = 0;
+        string demoName = Path.GetFileName(demoPath);
+        Scan(demoPath, ["primaryid", "caseid", "caseversion", "fda_dt"], ["age", "age_cod", "sex"], options, problems, (line, f) =>
+        {
+            rows++;
+            if (!long.TryParse(f[2]!, NumberStyles.Integer, CultureInfo.InvariantCulture, out long version))
+            {
+                Problem(problems, $"{demoName}, line {line}, column caseversion: '{CohortCsv.Clip(f[2]!)}' is not a whole number.");
+                return;
+            }
+
+            string caseId = f[1]!, primary = f[0]!, fda = f[3]!;
+            if (primaries.TryGetValue(primary, out var seen))
+            {
+                if (seen.CaseId != caseId)
+                {
+                    Problem(problems, $"{demoName}, line {line}, column primaryid: '{CohortCsv.Clip(primary)}' also appears on line {seen.Line} with caseid '{CohortCsv.Clip(seen.CaseId)}'; a report belongs to one case.");
+                }
+                else
+                {
+                    Problem(problems, $"{demoName}, line {line}, column primaryid: '{CohortCsv.Clip(primary)}' repeats line {seen.Line}.");
+                }
+
+                return;
+            }
+
+            primaries[primary] = (line, caseId);
             if (!latest.TryGetValue(caseId, out var current) || version > current.Version
                 || (version == current.Version && (string.CompareOrdinal(fda, current.FdaDt) > 0 || (fda == current.FdaDt && string.CompareOrdinal(primary, current.Primary) > 0))))
             {
-                latest[caseId] = (primary, version, fda, row);
+                latest[caseId] = (primary, version, fda, options.Stratify ? Intern(Stratum(f[4], f[5], f[6], fda)) : "");
             }
-        }
+        });
+        primaries.Clear();
+        primaries.TrimExcess();
+        Throw(problems);
 
-        if (problems.Count > 0)
+        var kept = new Dictionary<string, string>(latest.Count, StringComparer.Ordinal);   // primaryid -> stratum
+        foreach (var v in latest.Values)
         {
-            throw new FormatException(string.Join("\n", problems.Take(1000)));
+            kept[v.Primary] = v.Stratum;
         }
 
-        var kept = latest.Values.ToDictionary(v => v.Primary, v => v.Row, StringComparer.Ordinal);
         var drugsByReport = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var (_, row) in drug.Rows)
+        Scan(drugPath, ["primaryid", "role_cod", "drugname"], ["prod_ai"], options, problems, (_, f) =>
         {
-            if (!kept.ContainsKey(row["primaryid"]) || !options.Roles.Contains(row["role_cod"].Trim()))
+            if (!kept.ContainsKey(f[0]!) || !options.Roles.Contains(f[1]!.Trim()))
             {
-                continue;
+                return;
             }
 
-            string name = row["drugname"].Trim().ToUpperInvariant();
-            string? ai = row.TryGetValue("prod_ai", out var p) ? p.Trim().ToUpperInvariant() : null;
+            string name = f[2]!.Trim().ToUpperInvariant();
+            string? ai = f[3]?.Trim().ToUpperInvariant();
             string? mapped = options.DrugMapping.TryGetValue(name, out var m) ? m : ai is not null && options.DrugMapping.TryGetValue(ai, out var m2) ? m2 : null;
             if (mapped is null && (options.OnlyMapped || name.Length == 0))
             {
-                continue;
+                return;
             }
 
-            (drugsByReport.TryGetValue(row["primaryid"], out var set) ? set : drugsByReport[row["primaryid"]] = new HashSet<string>(StringComparer.Ordinal)).Add(mapped ?? name);
-        }
+            if (!drugsByReport.TryGetValue(f[0]!, out var set))
+            {
+                drugsByReport[Intern(f[0]!)] = set = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            set.Add(Intern(mapped ?? name));
+        });
+        Throw(problems);
+
+        var eventsByReport = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        Scan(reacPath, ["primaryid", "pt"], [], options, problems, (_, f) =>
+        {
+            string pt = f[1]!.Trim();
+            if (pt.Length == 0 || !drugsByReport.ContainsKey(f[0]!))
+            {
+                return;   // a report without a kept drug gives no row: its reactions need not be held
+            }
+
+            if (!eventsByReport.TryGetValue(f[0]!, out var list))
+            {
+                eventsByReport[Intern(f[0]!)] = list = [];
+            }
+
+            pt = Intern(pt);
+            if (!list.Contains(pt))
+            {
+                list.Add(pt);
+            }
+        });
+        Throw(problems);
 
         var ids = ImmutableArray.CreateBuilder<string>();
         var drugs = ImmutableArray.CreateBuilder<string>();
         var events = ImmutableArray.CreateBuilder<string>();
         var strata = ImmutableArray.CreateBuilder<string>();
-        var eventsByReport = reac.Rows.Where(r => kept.ContainsKey(r.Row["primaryid"]) && r.Row["pt"].Trim().Length > 0)
-            .GroupBy(r => r.Row["primaryid"], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(r => r.Row["pt"].Trim()).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-        foreach (var (primary, demoRow) in kept.OrderBy(k => k.Key, StringComparer.Ordinal))
+        foreach (var (primary, stratum) in kept.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             if (!drugsByReport.TryGetValue(primary, out var ds) || !eventsByReport.TryGetValue(primary, out var es))
             {
                 continue;
             }
 
-            string stratum = options.Stratify ? Stratum(demoRow) : "";
             foreach (var d in ds.Order(StringComparer.Ordinal))
             {
                 foreach (var ev in es)
@@ -152,24 +213,92 @@ public static class FaersExtract
         };
     }
 
-    private static string Stratum(Dictionary<string, string> demo)
+    private const int MaxProblems = 1000;
+
+    private static void Problem(List<string> problems, string message)
+    {
+        if (problems.Count <= MaxProblems)
+        {
+            problems.Add(message);
+        }
+    }
+
+    private static void Throw(List<string> problems)
+    {
+        if (problems.Count > 0)
+        {
+            throw new FormatException(string.Join("\n", problems.Take(MaxProblems)) + (problems.Count > MaxProblems ? "\n... and more" : ""));
+        }
+    }
+
+    private static string Stratum(string? ageText, string? ageCod, string? sexText, string fdaDt)
     {
         double years = double.NaN;
-        if (demo.TryGetValue("age", out var ageText) && double.TryParse(ageText, NumberStyles.Float, CultureInfo.InvariantCulture, out var age))
+        if (ageText is not null && double.TryParse(ageText, NumberStyles.Float, CultureInfo.InvariantCulture, out var age))
         {
-            string unit = demo.TryGetValue("age_cod", out var u) ? u.Trim().ToUpperInvariant() : "YR";
+            string unit = ageCod is not null ? ageCod.Trim().ToUpperInvariant() : "YR";
             years = unit switch { "YR" => age, "DEC" => age * 10, "MON" => age / 12, "WK" => age / 52.1775, "DY" => age / 365.25, "HR" => age / 8766, _ => double.NaN };
         }
 
         string ageGroup = double.IsNaN(years) ? "age unknown" : years < 18 ? "<18" : years < 65 ? "18-64" : "65+";
-        string sex = demo.TryGetValue("sex", out var s) && (s.Trim() == "F" || s.Trim() == "M") ? s.Trim() : "sex unknown";
-        string year = demo.TryGetValue("fda_dt", out var f) && f.Length >= 4 ? f[..4] : "year unknown";
+        string sex = sexText is not null && (sexText.Trim() == "F" || sexText.Trim() == "M") ? sexText.Trim() : "sex unknown";
+        string year = fdaDt.Length >= 4 ? fdaDt[..4] : "year unknown";
         return $"{ageGroup}|{sex}|{year}";
     }
 
-    private sealed record ParsedTable(List<(int Line, Dictionary<string, string> Row)> Rows);
+    /// <summary>UTF-8 when the whole file is valid UTF-8, else Windows-1252 (one streaming pass over the bytes).</summary>
+    private static System.Text.Encoding Detect(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var buffer = new byte[1 << 16];
+        int carry = 0, read;
+        while ((read = stream.Read(buffer, carry, buffer.Length - carry)) > 0)
+        {
+            int length = carry + read;
+            // a multi-byte sequence may straddle the block: hold back up to 3 bytes of an unfinished sequence
+            int end = length;
+            for (int back = 1; back <= 3 && back <= length; back++)
+            {
+                byte b = buffer[length - back];
+                if ((b & 0xC0) == 0xC0)
+                {
+                    int need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+                    end = back < need ? length - back : length;
+                    break;
+                }
 
-    private static ParsedTable Table(string path, string[] required, List<string> problems)
+                if ((b & 0x80) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, end)))
+            {
+                return Windows1252;
+            }
+
+            carry = length - end;
+            Array.Copy(buffer, end, buffer, 0, carry);
+        }
+
+        return carry == 0 || System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, carry)) ? new System.Text.UTF8Encoding(false) : Windows1252;
+    }
+
+    private static System.Text.Encoding Windows1252
+    {
+        get
+        {
+            System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+            return System.Text.Encoding.GetEncoding(1252);
+        }
+    }
+
+    /// <summary>Streams one '$'-separated table: the header must name the required columns; each line's fields (required
+    /// then optional, null where the file lacks an optional column) go to <paramref name="row"/>. Every problem names the
+    /// file and line (and column); a line longer than the limit, a wrong number of fields and a control character
+    /// (NUL included) in a field are problems.</summary>
+    private static void Scan(string path, string[] required, string[] optional, FaersOptions options, List<string> problems, Action<int, string?[]> row)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -178,13 +307,14 @@ public static class FaersExtract
         }
 
         string name = Path.GetFileName(path);
-        var rows = new List<(int, Dictionary<string, string>)>();
-        using var reader = new StreamReader(path);
-        string? headerLine = reader.ReadLine();
+        var encoding = options.Encoding ?? Detect(path);
+        using var reader = new StreamReader(path, encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var lines = new BoundedLines(reader, options.MaxLineLength);
+        string? headerLine = lines.Next(out bool tooLong);
         if (headerLine is null)
         {
-            problems.Add($"{name}, line 1: the file is empty.");
-            return new ParsedTable(rows);
+            problems.Add(tooLong ? $"{name}, line 1: the header is longer than {options.MaxLineLength} characters." : $"{name}, line 1: the file is empty.");
+            return;
         }
 
         var header = headerLine.TrimStart('\uFEFF').Split('$').Select(h => h.Trim().ToLowerInvariant()).ToArray();
@@ -195,13 +325,27 @@ public static class FaersExtract
 
         if (problems.Count > 0)
         {
-            return new ParsedTable(rows);
+            return;
         }
 
+        var positions = required.Concat(optional).Select(c => Array.IndexOf(header, c)).ToArray();
+        var values = new string?[positions.Length];
         int line = 1;
-        while (reader.ReadLine() is { } text)
+        while (true)
         {
+            string? text = lines.Next(out tooLong);
             line++;
+            if (tooLong)
+            {
+                Problem(problems, $"{name}, line {line}: the line is longer than {options.MaxLineLength} characters (no line break?).");
+                return;   // the rest of the file cannot be split into lines reliably
+            }
+
+            if (text is null)
+            {
+                break;
+            }
+
             if (text.Length == 0)
             {
                 continue;
@@ -216,23 +360,90 @@ public static class FaersExtract
 
             if (fields.Length != header.Length)
             {
-                if (problems.Count < 1001)
-                {
-                    problems.Add($"{name}, line {line}: {fields.Length} fields, the header has {header.Length}.");
-                }
-
+                Problem(problems, $"{name}, line {line}: {fields.Length} fields, the header has {header.Length}.");
                 continue;
             }
 
-            var row = new Dictionary<string, string>(header.Length, StringComparer.Ordinal);
-            for (int i = 0; i < header.Length; i++)
+            bool bad = false;
+            for (int k = 0; k < positions.Length; k++)
             {
-                row[header[i]] = fields[i];
+                string? v = positions[k] < 0 ? null : fields[positions[k]];
+                int control = v is null ? -1 : v.AsSpan().IndexOfAnyInRange('\0', '\u001F');
+                if (control >= 0 && v![control] != '\t')
+                {
+                    Problem(problems, $"{name}, line {line}, column {header[positions[k]]}: '{CohortCsv.Clip(v)}' holds the control character U+{(int)v[control]:X4} at position {control + 1}.");
+                    bad = true;
+                }
+
+                values[k] = v;
             }
 
-            rows.Add((line, row));
+            if (!bad)
+            {
+                row(line, values);
+            }
         }
+    }
 
-        return new ParsedTable(rows);
+    /// <summary>Lines of at most a given length from a reader (\n, \r\n or \r), read in blocks.</summary>
+    private sealed class BoundedLines(StreamReader reader, int maxLength)
+    {
+        private readonly char[] buffer = new char[1 << 16];
+        private readonly System.Text.StringBuilder sb = new();
+        private int pos;
+        private int len;
+
+        public string? Next(out bool tooLong)
+        {
+            tooLong = false;
+            sb.Clear();
+            bool any = false;
+            while (true)
+            {
+                if (pos == len)
+                {
+                    len = reader.Read(buffer, 0, buffer.Length);
+                    pos = 0;
+                    if (len == 0)
+                    {
+                        return any ? sb.ToString() : null;
+                    }
+                }
+
+                any = true;
+                int found = buffer.AsSpan(pos, len - pos).IndexOfAny('\n', '\r');
+                int i = found < 0 ? -1 : pos + found;
+                int stop = i < 0 ? len : i;
+                if (sb.Length + (stop - pos) > maxLength)
+                {
+                    tooLong = true;
+                    return null;
+                }
+
+                sb.Append(buffer, pos, stop - pos);
+                pos = stop;
+                if (i < 0)
+                {
+                    continue;
+                }
+
+                pos++;
+                if (buffer[i] == '\r')
+                {
+                    if (pos == len)
+                    {
+                        len = reader.Read(buffer, 0, buffer.Length);
+                        pos = 0;
+                    }
+
+                    if (pos < len && buffer[pos] == '\n')
+                    {
+                        pos++;
+                    }
+                }
+
+                return sb.ToString();
+            }
+        }
     }
 }

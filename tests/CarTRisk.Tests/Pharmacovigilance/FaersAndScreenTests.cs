@@ -36,6 +36,36 @@ public sealed class FaersAndScreenTests
         Assert.Equal(3.0, pairs.Reports);
     }
 
+    /// <summary>Issue 25's hostile extracts: a primaryid on two caseids, a NUL byte in a drug name, Windows-1252 names,
+    /// a file without line breaks: each a FormatException naming file, line and column, or two distinct drugs.</summary>
+    [Fact]
+    public void Reader_HostileExtracts_AreNamedOrDecoded()
+    {
+        const string Demo = "primaryid$caseid$caseversion$fda_dt\n1$1$1$20240101\n2$2$1$20240101\n";
+        const string Reac = "primaryid$pt\n1$Pyrexia\n2$Pyrexia\n";
+        var (d, g, r) = Write("primaryid$caseid$caseversion$fda_dt\n1$1$1$20240101\n1$7$1$20240101\n", "primaryid$role_cod$drugname\n1$PS$X\n", Reac);
+        var e = Assert.Throws<FormatException>(() => FaersExtract.Read(d, g, r));
+        Assert.Contains("DEMO.txt, line 3, column primaryid: '1' also appears on line 2 with caseid '1'", e.Message, StringComparison.Ordinal);
+
+        (d, g, r) = Write(Demo, "primaryid$role_cod$drugname\n1$PS$YES\0CARTA\n2$PS$X\n", Reac);
+        e = Assert.Throws<FormatException>(() => FaersExtract.Read(d, g, r));
+        Assert.Contains("DRUG.txt, line 2, column drugname", e.Message, StringComparison.Ordinal);
+        Assert.Contains("U+0000", e.Message, StringComparison.Ordinal);
+
+        // Windows-1252 bytes (not valid UTF-8): two names, decoded as such
+        (d, g, r) = Write(Demo, "", Reac);
+        File.WriteAllBytes(g, [.. "primaryid$role_cod$drugname\n1$PS$CAF"u8, 0xC9, .. "\n2$PS$CAF"u8, 0xC8, .. "\n"u8]);
+        var reports = FaersExtract.Read(d, g, r);
+        Assert.Equal(["CAFÉ", "CAFÈ"], reports.Drugs.ToArray());
+        File.WriteAllText(g, "primaryid$role_cod$drugname\n1$PS$CAFÉ\n2$PS$CAFÈ\n");   // UTF-8 stays UTF-8
+        Assert.Equal(["CAFÉ", "CAFÈ"], FaersExtract.Read(d, g, r).Drugs.ToArray());
+
+        // a file without a line break: refused at the limit, not read into memory
+        File.WriteAllText(r, "primaryid$pt\n" + new string('x', 50_000));
+        e = Assert.Throws<FormatException>(() => FaersExtract.Read(d, g, r, FaersOptions.Default with { MaxLineLength = 10_000 }));
+        Assert.Contains("REAC.txt, line 2: the line is longer than 10000 characters", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Reader_Errors_NameFileLineAndColumn()
     {
