@@ -1,6 +1,7 @@
 // Issue 27's speed table: per-call time of every iterative fit and the curves at n = 200, 2,000 and 20,000 against R on
 // the same data, in one run.
 //   dotnet run -c Release benchmarks/compare-r-fits.cs -- [sizes...]      (default: 200 2000 20000)
+//   CASES="GLMM,GPS" dotnet run ...   times only the cases whose names contain one of the given words
 // Needs Rscript with survival, cmprsk and metafor (lme4 for rma.glmm) for the R columns.
 // Timing, both sides: warm-up until the JIT's tiers have settled (at least 0.5 s and 50 calls), then calls are repeated
 // until a round lasts at least 0.2 s, and the best of five rounds is reported (R: at least 0.2 s a round, best of
@@ -97,8 +98,14 @@ foreach (int n in sizes)
         ($"GLMM ({k} studies)", () => MetaAnalysis.ProportionsGlmm(xi, ni).Estimate, "suppressWarnings(rma.glmm(measure = 'PLO', xi = m$xi, ni = m$ni))"),
         ($"GPS fit ({n} pairs)", () => Disproportionality.FitGps(gnA, geA).LogLikelihood, "gps()"),
     };
+    var only = Environment.GetEnvironmentVariable("CASES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     foreach (var (name, f, r) in cases)
     {
+        if (only is { Length: > 0 } && !only.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase)))
+        {
+            continue;
+        }
+
         double ours = PerCall(f);
         string setup = $"d <- read.csv('{csv}'); o <- d[d$cause == 1, ]; m <- read.csv('{metaCsv}'); g <- read.csv('{gpsCsv}'); {gpsR}";
         double rt = haveR ? RPerCall(setup, r) : double.NaN;
