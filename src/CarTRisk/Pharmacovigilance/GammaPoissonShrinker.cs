@@ -518,41 +518,245 @@ public static partial class Disproportionality
             Guard.SameLength(reportIds.Count, nameof(reportIds), strata.Count, nameof(strata));
         }
 
-        var reportStratum = new Dictionary<string, string>(StringComparer.Ordinal);
-        var pairReports = new HashSet<(string Drug, string Event, string Report)>();
-        var drugReports = new HashSet<(string Stratum, string Drug, string Report)>();
-        var eventReports = new HashSet<(string Stratum, string Event, string Report)>();
-        for (int i = 0; i < reportIds.Count; i++)
+        // Everything on integer codes (first appearance): rows grouped by report with a counting sort, and within a report
+        // its distinct drugs, events and pairs; distinct (stratum, drug) and (stratum, event) counts in hash maps keyed by
+        // one long; the pairs ordered by the ordinal ranks of their names; expected counts by a merge of each pair's
+        // drug and event strata (summed in stratum order, as the margins are).
+        int n = reportIds.Count;
+        var reportCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var drugCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var eventCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stratumCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reportStratum = new List<int>();
+        var rowReport = new int[n];
+        var rowDrug = new int[n];
+        var rowEvent = new int[n];
+        static int Code(Dictionary<string, int> codes, string value)
+        {
+            ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(codes, value, out bool exists);
+            if (!exists)
+            {
+                slot = codes.Count - 1;
+            }
+
+            return slot;
+        }
+
+        var stratumNames = new List<string>();
+        for (int i = 0; i < n; i++)
         {
             string id = reportIds[i] ?? throw new ArgumentNullException(nameof(reportIds), $"reportIds[{i}] is null.");
             string drug = drugs[i] ?? throw new ArgumentNullException(nameof(drugs), $"drugs[{i}] is null.");
             string evt = events[i] ?? throw new ArgumentNullException(nameof(events), $"events[{i}] is null.");
             string st = strata is null ? "" : strata[i] ?? throw new ArgumentNullException(nameof(strata), $"strata[{i}] is null.");
-            if (reportStratum.TryGetValue(id, out var seen) && seen != st)
+            int r = Code(reportCode, id);
+            int sc = Code(stratumCode, st);
+            if (sc == stratumNames.Count)
             {
-                throw new ArgumentException($"report '{id}' is in strata '{seen}' and '{st}' (row {i}); a report belongs to one stratum.", nameof(strata));
+                stratumNames.Add(st);
             }
 
-            reportStratum[id] = st;
-            pairReports.Add((drug, evt, id));
-            drugReports.Add((st, drug, id));
-            eventReports.Add((st, evt, id));
+            if (r == reportStratum.Count)
+            {
+                reportStratum.Add(sc);
+            }
+            else if (reportStratum[r] != sc)
+            {
+                throw new ArgumentException($"report '{id}' is in strata '{stratumNames[reportStratum[r]]}' and '{st}' (row {i}); a report belongs to one stratum.", nameof(strata));
+            }
+
+            rowReport[i] = r;
+            rowDrug[i] = Code(drugCode, drug);
+            rowEvent[i] = Code(eventCode, evt);
         }
 
-        var reportsPerStratum = reportStratum.GroupBy(kv => kv.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(), StringComparer.Ordinal);
-        var drugCount = drugReports.GroupBy(x => (x.Stratum, x.Drug)).ToDictionary(g => g.Key, g => (double)g.Count());
-        var eventCount = eventReports.GroupBy(x => (x.Stratum, x.Event)).ToDictionary(g => g.Key, g => (double)g.Count());
-        var pairs = pairReports.GroupBy(x => (x.Drug, x.Event)).Select(g => (g.Key.Drug, g.Key.Event, N: (double)g.Count()))
-            .OrderBy(x => x.Drug, StringComparer.Ordinal).ThenBy(x => x.Event, StringComparer.Ordinal).ToList();
-        var expected = pairs.Select(pr => reportsPerStratum.Sum(s =>
-            drugCount.TryGetValue((s.Key, pr.Drug), out var nd) && eventCount.TryGetValue((s.Key, pr.Event), out var ne) ? nd * ne / s.Value : 0)).ToArray();
-        var drugAll = drugReports.Select(x => (x.Drug, x.Report)).Distinct().GroupBy(x => x.Drug, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(), StringComparer.Ordinal);
-        var eventAll = eventReports.Select(x => (x.Event, x.Report)).Distinct().GroupBy(x => x.Event, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(), StringComparer.Ordinal);
-        return new PairCounts([.. pairs.Select(x => x.Drug)], [.. pairs.Select(x => x.Event)], [.. pairs.Select(x => x.N)], [.. expected])
+        int reports = reportCode.Count, nDrugs = drugCode.Count, nEvents = eventCode.Count, nStrata = stratumCode.Count;
+        var start = new int[reports + 1];
+        foreach (int r in rowReport)
         {
-            DrugReports = [.. pairs.Select(x => drugAll[x.Drug])],
-            EventReports = [.. pairs.Select(x => eventAll[x.Event])],
-            Reports = reportStratum.Count,
+            start[r + 1]++;
+        }
+
+        for (int r = 0; r < reports; r++)
+        {
+            start[r + 1] += start[r];
+        }
+
+        var byReport = new int[n];
+        var fill = (int[])start.Clone();
+        for (int i = 0; i < n; i++)
+        {
+            byReport[fill[rowReport[i]]++] = i;
+        }
+
+        var pairCount = new Dictionary<long, int>();
+        var drugStratum = new Dictionary<long, int>();
+        var eventStratum = new Dictionary<long, int>();
+        var drugAll = new int[nDrugs];
+        var eventAll = new int[nEvents];
+        var perStratum = new int[nStrata];
+        var ds = new List<int>();
+        var es = new List<int>();
+        var ps = new List<long>();
+        static void Distinct<T>(List<T> list)
+            where T : IComparable<T>
+        {
+            list.Sort();
+            int w = 0;
+            for (int k = 0; k < list.Count; k++)
+            {
+                if (k == 0 || list[k].CompareTo(list[w - 1]) != 0)
+                {
+                    list[w++] = list[k];
+                }
+            }
+
+            list.RemoveRange(w, list.Count - w);
+        }
+
+        static void Increment(Dictionary<long, int> map, long key) =>
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _)++;
+
+        for (int r = 0; r < reports; r++)
+        {
+            ds.Clear();
+            es.Clear();
+            ps.Clear();
+            for (int k = start[r]; k < start[r + 1]; k++)
+            {
+                int i = byReport[k];
+                ds.Add(rowDrug[i]);
+                es.Add(rowEvent[i]);
+                ps.Add(((long)rowDrug[i] * nEvents) + rowEvent[i]);
+            }
+
+            Distinct(ds);
+            Distinct(es);
+            Distinct(ps);
+            int st = reportStratum[r];
+            perStratum[st]++;
+            foreach (int d in ds)
+            {
+                drugAll[d]++;
+                Increment(drugStratum, ((long)d * nStrata) + st);
+            }
+
+            foreach (int e in es)
+            {
+                eventAll[e]++;
+                Increment(eventStratum, ((long)e * nStrata) + st);
+            }
+
+            foreach (long pr in ps)
+            {
+                Increment(pairCount, pr);
+            }
+        }
+
+        // each drug's and event's (stratum, count) lists in stratum order
+        static (int[] Start, int[] Stratum, int[] Count) Lists(Dictionary<long, int> map, int items, int strata)
+        {
+            var keys = map.Keys.ToArray();
+            Array.Sort(keys);
+            var first = new int[items + 1];
+            var stratum = new int[keys.Length];
+            var count = new int[keys.Length];
+            for (int k = 0; k < keys.Length; k++)
+            {
+                first[(int)(keys[k] / strata) + 1]++;
+                stratum[k] = (int)(keys[k] % strata);
+                count[k] = map[keys[k]];
+            }
+
+            for (int j = 0; j < items; j++)
+            {
+                first[j + 1] += first[j];
+            }
+
+            return (first, stratum, count);
+        }
+
+        var dl = Lists(drugStratum, nDrugs, nStrata);
+        var el = Lists(eventStratum, nEvents, nStrata);
+        static int[] Ranks(Dictionary<string, int> codes)
+        {
+            var names = new string[codes.Count];
+            foreach (var (name, code) in codes)
+            {
+                names[code] = name;
+            }
+
+            var order = Enumerable.Range(0, names.Length).ToArray();
+            Array.Sort(order, (x, y) => string.CompareOrdinal(names[x], names[y]));
+            var rank = new int[names.Length];
+            for (int k = 0; k < order.Length; k++)
+            {
+                rank[order[k]] = k;
+            }
+
+            return rank;
+        }
+
+        var drugRank = Ranks(drugCode);
+        var eventRank = Ranks(eventCode);
+        var drugNames = new string[nDrugs];
+        foreach (var (name, code) in drugCode)
+        {
+            drugNames[code] = name;
+        }
+
+        var eventNames = new string[nEvents];
+        foreach (var (name, code) in eventCode)
+        {
+            eventNames[code] = name;
+        }
+
+        var pairKeys = pairCount.Keys.ToArray();
+        var sortKeys = pairKeys.Select(k => ((long)drugRank[(int)(k / nEvents)] * nEvents) + eventRank[(int)(k % nEvents)]).ToArray();
+        Array.Sort(sortKeys, pairKeys);
+        int m = pairKeys.Length;
+        var outDrug = new string[m];
+        var outEvent = new string[m];
+        var observed = new double[m];
+        var expected = new double[m];
+        var drugReports = new double[m];
+        var eventReports = new double[m];
+        for (int k = 0; k < m; k++)
+        {
+            int d = (int)(pairKeys[k] / nEvents), e = (int)(pairKeys[k] % nEvents);
+            outDrug[k] = drugNames[d];
+            outEvent[k] = eventNames[e];
+            observed[k] = pairCount[pairKeys[k]];
+            drugReports[k] = drugAll[d];
+            eventReports[k] = eventAll[e];
+            double sum = 0;
+            int a = dl.Start[d], aEnd = dl.Start[d + 1], b = el.Start[e], bEnd = el.Start[e + 1];
+            while (a < aEnd && b < bEnd)
+            {
+                if (dl.Stratum[a] < el.Stratum[b])
+                {
+                    a++;
+                }
+                else if (dl.Stratum[a] > el.Stratum[b])
+                {
+                    b++;
+                }
+                else
+                {
+                    sum += (double)dl.Count[a] * el.Count[b] / perStratum[dl.Stratum[a]];
+                    a++;
+                    b++;
+                }
+            }
+
+            expected[k] = sum;
+        }
+
+        return new PairCounts([.. outDrug], [.. outEvent], [.. observed], [.. expected])
+        {
+            DrugReports = [.. drugReports],
+            EventReports = [.. eventReports],
+            Reports = reports,
         };
     }
 }
