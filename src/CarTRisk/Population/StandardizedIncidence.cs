@@ -90,21 +90,23 @@ public sealed record SirResult
     {
         var c = CultureInfo.InvariantCulture;
         string level = (Options.Level * 100).ToString("0.####", c) + "% CI";
-        var table = new ResultTable("Standardized incidence ratio", "Stratum", "Observed", "Expected", "Person-years", "SIR", level)
+        var table = new ResultTable("Standardized incidence ratio", "Stratum", "Observed", "Expected", "Person-years", "SIR", level,
+            "Excess per 10,000 person-years", "p (two-sided, exact)")
         {
-            Note = $"{Options.Interval} interval (= poisson.test for Exact); latency {Options.LatencyDays.ToString("0.##", c)} days.",
+            Note = $"{Options.Interval} interval (= poisson.test for Exact); p = poisson.test(O, T = E)$p.value; excess = (O - E) / person-years x 10,000; latency {Options.LatencyDays.ToString("0.##", c)} days; NA where no case is expected.",
         };
         var total = new CountCell(Observed);
+        string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, c) : "NA";
         void Add(string label, int o, double e, double py, double ratio, ConfidenceInterval ci, CountCell? cell = null)
         {
             var oc = cell ?? new CountCell(o);
+            string interval = double.IsFinite(ci.Lower) && double.IsFinite(ci.Upper) ? $"{F(ci.Lower, "0.00")} to {F(ci.Upper, "0.00")}" : "NA";
             table.AddRow(new TextCell(label), oc, new TextCell(e.ToString("0.00", c)), new TextCell(py.ToString("0.0", c)),
-                new DerivedCell(ratio.ToString("0.00", c), oc), new DerivedCell($"{ci.Lower.ToString("0.00", c)} to {ci.Upper.ToString("0.00", c)}", oc));
+                new DerivedCell(F(ratio, "0.00"), oc), new DerivedCell(interval, oc),
+                new DerivedCell(F((o - e) / py * 10_000, "0.00"), oc), new DerivedCell(e > 0 ? F(StandardizedIncidence.PoissonTestPValue(o, e), "G3") : "NA", oc));
         }
 
         Add("All", Observed, Expected, PersonYears, Ratio, Interval, total);
-        table.AddRow(new TextCell("Excess absolute risk per 10,000 person-years"), new TextCell(""), new TextCell(""), new TextCell(""),
-            new DerivedCell(ExcessAbsoluteRiskPer10000.ToString("0.00", c), total), new DerivedCell("p = " + PValue.ToString("G3", c), total));
         foreach (var (name, rows) in new[] { ("sex", BySex), ("age", ByAgeBand), ("year", ByCalendarYear) })
         {
             var parts = new List<CountCell>();

@@ -92,6 +92,30 @@ public sealed class SirGoldenTests
         Assert.Equal(["0-60", "60-120"], sm.ByAgeBand.Select(x => x.Stratum).ToArray());
     }
 
+    /// <summary>Issue 26: the SIR table puts each value in its own column (excess risk and p-value no longer in the SIR
+    /// and interval columns), for every row; a stratum whose reference rate is 0 prints NA, not "NaN to NaN". p and the
+    /// excess equal the result's properties (= poisson.test(O, T = E)$p.value; (O - E) / PY x 10,000).</summary>
+    [Fact]
+    public void Table_OneValuePerColumn_NaWhereNothingIsExpected()
+    {
+        var rates = ReferenceRates.FromRows([
+            new ReferenceRate(Sex.Female, 0, 60, 2019, 2020, 0.0), new ReferenceRate(Sex.Female, 60, 120, 2019, 2020, 0.0),
+            new ReferenceRate(Sex.Male, 0, 60, 2019, 2020, 0.001), new ReferenceRate(Sex.Male, 60, 120, 2019, 2020, 0.002)]);
+        var records = Enumerable.Range(0, 40).Select(i => new CohortRecord($"P{i}", null, new DateOnly(2019, 3, 1), new DateOnly(2020, 12, 1),
+            i < 3 ? new DateOnly(2020, 6, 1) : null, i < 3 ? "solid" : null, null, TransgeneStatus.NotTested)
+        { BirthDate = new DateOnly(i % 2 == 0 ? 1950 : 1975, 1, 1), Sex = i % 4 == 1 ? Sex.Female : Sex.Male }).ToList();
+        var sir = StandardizedIncidence.Compute(new Cohort(records), rates);
+        var rows = sir.ToTable().Render(DisclosurePolicy.None);
+        Assert.Equal(["Stratum", "Observed", "Expected", "Person-years", "SIR", "95% CI", "Excess per 10,000 person-years", "p (two-sided, exact)"], rows[0]);
+        var all = rows.Single(r => r[0] == "All");
+        Assert.Equal(sir.ExcessAbsoluteRiskPer10000.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), all[6]);
+        Assert.Equal(sir.PValue.ToString("G3", System.Globalization.CultureInfo.InvariantCulture), all[7]);
+        Assert.DoesNotContain(rows, r => r[0].StartsWith("Excess", StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.DoesNotContain(r, v => v.Contains("NaN", StringComparison.Ordinal) || v.Contains('∞')));
+        var female = rows.Single(r => r[0] == "sex female");   // no female rate: nothing expected
+        Assert.Equal(["0.00", "NA", "NA", "NA"], new[] { female[2], female[4], female[5], female[7] });
+    }
+
     [Fact]
     public void Properties_FinerSplitEqualRates_DoubleRatesHalveSir()
     {
