@@ -1,5 +1,5 @@
-// 05 · Figures: every figure CarTRisk draws, in the house style (docs/figures.md), written as PNG and SVG to
-// samples/figures/ (or the folder given): Kaplan-Meier by product with the log-rank p and a labelled risk table;
+// 05 · Figures: every figure CarTRisk draws, in the house style (docs/figures.md), written as PNG and SVG to a fresh
+// temporary folder (or the folder given; `dotnet run samples/05-figures.cs -- samples/figures` regenerates the gallery): Kaplan-Meier by product with the log-rank p and a labelled risk table;
 // Aalen-Johansen cumulative incidence with Gray's test; the naive 1 - KM against Aalen-Johansen; the stacked competing
 // outcomes; the onset histogram; forest plots of hazard ratios, SIRs and a meta-analysis; one print-size figure.
 //   dotnet run samples/05-figures.cs
@@ -10,7 +10,7 @@ using CarTRisk.Plotting;
 // Cell 1: the synthetic example cohort and where the files go.
 var dir = AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "samples";
 var cohort = CohortCsv.Read(Path.Combine(dir, "data", "example-cohort.csv"));
-string output = args.Length > 0 ? args[0] : Path.Combine(dir, "figures");
+string output = args.Length > 0 ? args[0] : Directory.CreateTempSubdirectory("cartrisk-figures-").FullName;
 Directory.CreateDirectory(output);
 var products = cohort.Records.Select(r => r.Product ?? "").ToArray();
 var malignancy = cohort.Causes.Select(c => c == 1).ToArray();
