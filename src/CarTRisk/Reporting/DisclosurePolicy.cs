@@ -82,4 +82,9 @@ public sealed record DisclosurePolicy(int Threshold = 11)
     internal string Footnote =>
         string.Create(CultureInfo.InvariantCulture,
             $"{Marker}: withheld, a count below {Threshold} or a value from which one could be derived (disclosure threshold {Threshold}); a withheld count is 1 or more.");
+
+    /// <summary>The line a rendering carries when nothing is withheld, so that every output states its policy.</summary>
+    internal string Statement => Threshold <= 1
+        ? "Disclosure control: none (small counts are shown; for use inside the data custodian's walls)."
+        : string.Create(CultureInfo.InvariantCulture, $"Disclosure control: counts below {Threshold} and values that would reveal one are withheld (marked {Marker}); none is withheld here.");
 }

@@ -382,11 +382,7 @@ internal static class Reports
             sb.Append('\n');
         }
 
-        if (tables.Any(t => t.AnySuppressed(suppressed)))
-        {
-            sb.Append(policy.Footnote).Append('\n');
-        }
-
+        sb.Append(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement).Append('\n');
         return sb.ToString();
     }
 
@@ -423,11 +419,7 @@ internal static class Reports
             sb.Append('\n');
         }
 
-        if (tables.Any(t => t.AnySuppressed(suppressed)))
-        {
-            sb.Append(MarkdownCell(policy.Footnote)).Append('\n');
-        }
-
+        sb.Append(MarkdownCell(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement)).Append('\n');
         return sb.ToString();
     }
 
@@ -463,10 +455,7 @@ internal static class Reports
             }
         }
 
-        if (tables.Any(t => t.AnySuppressed(suppressed)))
-        {
-            sb.Append("<p class=\"footnote\">").Append(WebUtility.HtmlEncode(policy.Footnote)).Append("</p>\n");
-        }
+        sb.Append("<p class=\"footnote\">").Append(WebUtility.HtmlEncode(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement)).Append("</p>\n");
 
         return sb.ToString();
     }
@@ -498,28 +487,90 @@ internal static class Reports
         return sb.ToString();
     }
 
-    /// <summary>Long-format CSV of several tables: table, row, column, value.</summary>
+    /// <summary>Long-format CSV of several tables, one value per column: table, row, column, value (as printed),
+    /// estimate, lower, upper (numbers, invariant culture, no thousands separator; empty where the printed value is not
+    /// a number, an interval or a number with an interval), unit ("%", "count" or empty) and withheld (true where the
+    /// value is the marker). The policy follows as rows of a table "Disclosure policy" (threshold, marker, audit).</summary>
     public static string LongCsv(IReadOnlyList<ResultTable> tables, DisclosurePolicy policy)
     {
         var suppressed = Disclosure.Resolve(tables, policy);
-        var sb = new StringBuilder("table,row,column,value\r\n");
+        var sb = new StringBuilder("table,row,column,value,estimate,lower,upper,unit,withheld\r\n");
+        var c = CultureInfo.InvariantCulture;
         foreach (var t in tables)
         {
             var lines = t.Render(policy, suppressed);
             for (int r = 1; r < lines.Count; r++)
             {
-                for (int c = 1; c < lines[r].Count; c++)
+                for (int col = 1; col < lines[r].Count; col++)
                 {
-                    if (t.Rows[r - 1][c] is CountCell { Hidden: true })
+                    var cell = t.Rows[r - 1][col];
+                    if (cell is CountCell { Hidden: true })
                     {
                         continue;
                     }
 
-                    sb.AppendJoin(',', new[] { t.Title, lines[r][0], lines[0][c], lines[r][c] }.Select(CsvField)).Append("\r\n");
+                    string value = lines[r][col];
+                    bool withheld = value == policy.Marker && cell is not TextCell;
+                    var (estimate, lower, upper, unit) = withheld ? (null, null, null, "") : Typed(value);
+                    if (cell is CountCell && !withheld)
+                    {
+                        unit = "count";
+                    }
+
+                    sb.AppendJoin(',', new[]
+                    {
+                        t.Title, lines[r][0], lines[0][col], value,
+                        estimate?.ToString("R", c) ?? "", lower?.ToString("R", c) ?? "", upper?.ToString("R", c) ?? "", unit, withheld ? "true" : "false",
+                    }.Select(CsvField)).Append("\r\n");
                 }
             }
         }
 
+        void Policy(string row, string value) =>
+            sb.AppendJoin(',', new[] { "Disclosure policy", row, "value", value, "", "", "", "", "false" }.Select(CsvField)).Append("\r\n");
+        Policy("Threshold", policy.Threshold <= 1 ? "none" : policy.Threshold.ToString(c));
+        Policy("Marker", policy.Marker);
+        Policy("Linear audit", policy.Audit && policy.Threshold > 1 ? "on" : "off");
         return sb.ToString();
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NumberPattern = new(@"^-?[0-9][0-9,]*(\.[0-9]+)?([eE][-+]?[0-9]+)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The numbers of a printed value in the renderers' own formats: "x", "x %", "x (l to u)", "x % (l % to
+    /// u %)", "l to u", "l % to u %"; anything else is text only.</summary>
+    internal static (double? Estimate, double? Lower, double? Upper, string Unit) Typed(string value)
+    {
+        static double? Num(string s)
+        {
+            s = s.Trim();
+            return NumberPattern.IsMatch(s) && double.TryParse(s.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+        }
+
+        string v = value.Trim();
+        bool percent = v.Contains('%', StringComparison.Ordinal);
+        string plain = v.Replace(" %", "", StringComparison.Ordinal).Replace("%", "", StringComparison.Ordinal);
+        string unit = percent ? "%" : "";
+        if (Num(plain) is { } single)
+        {
+            return (single, null, null, unit);
+        }
+
+        int open = plain.IndexOf(" (", StringComparison.Ordinal);
+        if (open > 0 && plain.EndsWith(')') && Num(plain[..open]) is { } est)
+        {
+            var inner = plain[(open + 2)..^1].Split(" to ");
+            if (inner.Length == 2 && Num(inner[0]) is { } lo && Num(inner[1]) is { } hi)
+            {
+                return (est, lo, hi, unit);
+            }
+        }
+
+        var parts = plain.Split(" to ");
+        if (parts.Length == 2 && Num(parts[0]) is { } l2 && Num(parts[1]) is { } u2)
+        {
+            return (null, l2, u2, unit);
+        }
+
+        return (null, null, null, "");
     }
 }
