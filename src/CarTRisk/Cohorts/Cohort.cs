@@ -239,20 +239,20 @@ public sealed class Cohort
             yield return ("product", Missing, $"product '{Missing}' is the label of records without a product; leave the cell empty for a missing product, or rename it");
         }
 
-        string infusion = Iso(r.InfusionDate);
+        // the infusion date is formatted only for a message (this runs once per record of every file read)
         if (r.LastFollowUpDate < r.InfusionDate)
         {
-            yield return ("last_followup_date", Iso(r.LastFollowUpDate), $"last_followup_date is before infusion_date {infusion}");
+            yield return ("last_followup_date", Iso(r.LastFollowUpDate), $"last_followup_date is before infusion_date {Iso(r.InfusionDate)}");
         }
 
         if (r.MalignancyDate is { } m && m < r.InfusionDate)
         {
-            yield return ("malignancy_date", Iso(m), $"malignancy_date is before infusion_date {infusion}");
+            yield return ("malignancy_date", Iso(m), $"malignancy_date is before infusion_date {Iso(r.InfusionDate)}");
         }
 
         if (r.DeathDate is { } d && d < r.InfusionDate)
         {
-            yield return ("death_date", Iso(d), $"death_date is before infusion_date {infusion}");
+            yield return ("death_date", Iso(d), $"death_date is before infusion_date {Iso(r.InfusionDate)}");
         }
 
         if (r.MalignancyDate is { } m2 && r.DeathDate is { } d2 && m2 > d2)
@@ -286,26 +286,42 @@ public sealed class Cohort
 
         if (r.BirthDate is { } birth && birth > r.InfusionDate)
         {
-            yield return ("birth_date", Iso(birth), $"birth_date is after infusion_date {infusion}");
+            yield return ("birth_date", Iso(birth), $"birth_date is after infusion_date {Iso(r.InfusionDate)}");
         }
 
-        foreach (var (column, date) in new[] { ("last_followup_date", (DateOnly?)r.LastFollowUpDate), ("malignancy_date", r.MalignancyDate), ("death_date", r.DeathDate) })
+        int limit = r.InfusionDate.DayNumber + MaxFollowUpDays;
+        if (r.LastFollowUpDate.DayNumber > limit || r.MalignancyDate?.DayNumber > limit || r.DeathDate?.DayNumber > limit)
         {
-            if (date is { } dd && dd.DayNumber - r.InfusionDate.DayNumber > MaxFollowUpDays)
+            foreach (var (column, date) in new[] { ("last_followup_date", (DateOnly?)r.LastFollowUpDate), ("malignancy_date", r.MalignancyDate), ("death_date", r.DeathDate) })
             {
-                yield return (column, Iso(dd), $"{column} is more than 120 years after infusion_date {infusion}: implausible follow-up");
+                if (date is { } dd && dd.DayNumber - r.InfusionDate.DayNumber > MaxFollowUpDays)
+                {
+                    yield return (column, Iso(dd), $"{column} is more than 120 years after infusion_date {Iso(r.InfusionDate)}: implausible follow-up");
+                }
             }
         }
 
-        foreach (var (column, value) in new[] { ("patient_id", r.PatientId), ("product", r.Product), ("malignancy_type", r.MalignancyType) })
+        if (r.PatientId is not null && TextProblem(r.PatientId) is { } idProblem)
         {
-            if (value is not null && TextProblem(value) is { } problem)
-            {
-                yield return (column, value, $"{column} {problem}");
-            }
+            yield return ("patient_id", r.PatientId, $"patient_id {idProblem}");
         }
 
-        foreach (var (column, value) in r.Covariates ?? new Dictionary<string, string>())
+        if (r.Product is not null && TextProblem(r.Product) is { } productProblem)
+        {
+            yield return ("product", r.Product, $"product {productProblem}");
+        }
+
+        if (r.MalignancyType is not null && TextProblem(r.MalignancyType) is { } typeProblem)
+        {
+            yield return ("malignancy_type", r.MalignancyType, $"malignancy_type {typeProblem}");
+        }
+
+        if (r.Covariates is null)
+        {
+            yield break;
+        }
+
+        foreach (var (column, value) in r.Covariates)
         {
             string? why = value is null ? "is null" : TextProblem(value);
             if (why is not null)
@@ -325,6 +341,11 @@ public sealed class Cohort
         if (value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])))
         {
             return "has leading or trailing white space";
+        }
+
+        if (!value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return null;   // printable ASCII (the common case, checked by a vector scan): nothing below can apply
         }
 
         for (int i = 0; i < value.Length; i++)
