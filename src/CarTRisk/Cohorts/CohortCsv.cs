@@ -677,24 +677,28 @@ public static class CohortCsv
         HashSet<string> missing, out bool ok)
     {
         ok = true;
+        bool emptyIsMissing = missing.Contains("");
+        bool otherMissing = missing.Count > (emptyIsMissing ? 1 : 0);
         var fields = new string?[columns.Count];   // in the dictionary's (insertion) order, as Convert reads them
         int slot = 0;
         foreach (var (name, index) in columns)
         {
             string value = csv.GetString(index);
+            // most files mark a missing value by an empty cell only: then no non-empty value needs a hash lookup
+            bool isMissing = value.Length == 0 ? emptyIsMissing : otherMissing && missing.Contains(value);
             if (value.Length > MaxFieldLength)
             {
                 errors.Add(line, name, value, $"{name} is {value.Length} characters long; fields are limited to {MaxFieldLength}");
                 ok = false;
             }
-            else if (!missing.Contains(value) && Cohort.TextProblem(value) is { } problem)
+            else if (!isMissing && Cohort.TextProblem(value) is { } problem)
             {
                 errors.Add(line, name, Printable(value), $"{name} {problem}");
                 ok = false;
             }
             else
             {
-                fields[slot] = missing.Contains(value) ? null : value;
+                fields[slot] = isMissing ? null : value;
             }
 
             slot++;
@@ -802,8 +806,16 @@ public static class CohortCsv
         long before = errors.Total;
         string? Get(string name)
         {
-            int slot = Array.IndexOf(names, name);
-            return slot < 0 ? null : fields[slot];
+            // the header's names are few: compare lengths first, then the text (no per-row hashing)
+            for (int slot = 0; slot < names.Length; slot++)
+            {
+                if (names[slot].Length == name.Length && string.Equals(names[slot], name, StringComparison.Ordinal))
+                {
+                    return fields[slot];
+                }
+            }
+
+            return null;
         }
 
         string id = Get(PatientId) ?? "";

@@ -246,8 +246,8 @@ public sealed class CohortSummary
                 return;
             }
 
-            var key = (product, days, cause, transgene);
-            counts[key] = checked(counts.GetValueOrDefault(key) + count);
+            ref long slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, (product, days, cause, transgene), out _);
+            slot = checked(slot + count);
         }
 
         public void Absorb(Builder other)
