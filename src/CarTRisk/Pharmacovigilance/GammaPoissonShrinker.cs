@@ -921,7 +921,7 @@ internal sealed class GpsLikelihood
     /// x_k = log w_k + lgamma(α + N) − lgamma(α) − log N! + φ(α l) − N log(β + E) + N log E with l = log(β/(β + E)) and
     /// φ(s) = s − log(1 − eˢ) (so φ' = 1/(1 − f0), φ'' = f0/(1 − f0)², f0 = e^(αl)); ℓᵢ = log(e^x1 + e^x2) has Hessian
     /// w1 ∇²x1 + w2 ∇²x2 + w1 w2 (∇x1 − ∇x2)(∇x1 − ∇x2)ᵀ (w the posterior weights). Trigamma differences once per
-    /// distinct N. <see cref="HessianByDifferences"/> is its numerical twin in the tests.</summary>
+    /// distinct N. The tests compare it with central differences of the analytic gradient.</summary>
     internal double[] HessianU(double[] u)
     {
         const int dim = 5;
@@ -1041,39 +1041,6 @@ internal sealed class GpsLikelihood
             for (int cc = 0; cc < r; cc++)
             {
                 h[(r * dim) + cc] = h[(cc * dim) + r];
-            }
-        }
-
-        return h;
-    }
-
-    /// <summary>The Hessian on u by forward differences of the analytic gradient (step 1e-6), symmetrised: the test twin
-    /// of <see cref="HessianU"/>.</summary>
-    internal double[] HessianByDifferences(double[] u)
-    {
-        const int dim = 5;
-        var g0 = new double[dim];
-        EvaluateU(u, g0);
-        var h = new double[dim * dim];
-        var gp = new double[dim];
-        for (int j = 0; j < dim; j++)
-        {
-            double step = 1e-6 * Math.Max(1, Math.Abs(u[j]));
-            var up = (double[])u.Clone();
-            up[j] += step;
-            EvaluateU(up, gp);
-            for (int k = 0; k < dim; k++)
-            {
-                h[(k * dim) + j] = (gp[k] - g0[k]) / step;
-            }
-        }
-
-        for (int j = 0; j < dim; j++)
-        {
-            for (int k = 0; k < j; k++)
-            {
-                double s = (h[(j * dim) + k] + h[(k * dim) + j]) / 2;
-                h[(j * dim) + k] = h[(k * dim) + j] = s;
             }
         }
 

@@ -98,7 +98,7 @@ public sealed class DisclosureAttackTests
             : row.Select((v, c) => c == 0 ? v : cells.GetValueOrDefault((kv.Key, row[0], kv.Value[0][c]), "")).ToArray()).ToList());
     }
 
-    private static string[] SplitCsv(string line)
+    internal static string[] SplitCsv(string line)
     {
         var fields = new List<string>();
         var sb = new System.Text.StringBuilder();

@@ -50,7 +50,7 @@ public sealed class RecipientLpAttackTests
         var tables = new Dictionary<string, (List<string> Columns, List<string> Rows, Dictionary<(string, string), string> Cells)>();
         foreach (var line in csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1))
         {
-            var f = SplitCsv(line);
+            var f = DisclosureAttackTests.SplitCsv(line);
             if (f.Length < 4)
             {
                 continue;
@@ -77,38 +77,6 @@ public sealed class RecipientLpAttackTests
 
         return tables.ToDictionary(kv => kv.Key, kv => new List<string[]> { (string[])["", .. kv.Value.Columns] }
             .Concat(kv.Value.Rows.Select(r => (string[])[r, .. kv.Value.Columns.Select(c => kv.Value.Cells.GetValueOrDefault((r, c), ""))])).ToList());
-    }
-
-    private static string[] SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var sb = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char ch = line[i];
-            if (quoted && ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
-            {
-                sb.Append('"');
-                i++;
-            }
-            else if (ch == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (ch == ',' && !quoted)
-            {
-                fields.Add(sb.ToString());
-                sb.Clear();
-            }
-            else
-            {
-                sb.Append(ch);
-            }
-        }
-
-        fields.Add(sb.ToString());
-        return [.. fields];
     }
 
     /// <summary>The plain text: a title line, a header, a rule of dashes whose runs give the columns, then rows cut at
