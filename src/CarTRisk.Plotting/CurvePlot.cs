@@ -299,7 +299,10 @@ internal static class CurvePlot
             return (auto.Where(v => v <= x + 1e-9).ToArray(), x);
         }
 
-        return (auto, auto[^1]);
+        // the axis ends where the data end, not at the next round break beyond them (which would add a risk-table
+        // column where nobody is followed); the breaks stop at the last one inside the data
+        var inside = auto.Where(v => v <= dataEnd + 1e-9).ToArray();
+        return inside.Length >= 2 ? (inside, Math.Max(dataEnd, inside[^1])) : (auto, auto[^1]);
     }
 
     private static (double Lo, double Hi) ProbabilityRange(FigureOptions o, List<CurveSeries> series, double xEnd, bool bands, bool rising)
