@@ -328,16 +328,19 @@ internal static class CurvePlot
             }
         }
 
+        // zoom only onto what is drawn: with every curve withheld there is nothing to zoom onto (the start value alone
+        // would give an axis of 99 % to 100 % with no curve in it)
+        bool zoom = o.Zoom && series.Any(s => s.Time.Length > 0);
         double lo, hi;
         if (rising)
         {
             lo = o.YMin ?? 0;
-            hi = o.YMax ?? (o.Zoom ? Breaks.CeilingProbability(values.Max()) : 1);
+            hi = o.YMax ?? (zoom ? Breaks.CeilingProbability(values.Max()) : 1);
         }
         else
         {
             hi = o.YMax ?? 1;
-            lo = o.YMin ?? (o.Zoom ? Breaks.FloorProbability(values.Min()) : 0);
+            lo = o.YMin ?? (zoom ? Breaks.FloorProbability(values.Min()) : 0);
         }
 
         if (!(lo < hi))

@@ -82,6 +82,22 @@ public sealed class FiguresTests
         Assert.Contains(texts, t => t.Text == "3 years");
     }
 
+    /// <summary>With every group withheld (each has fewer than 11 events), nothing is drawn and nothing is zoomed onto:
+    /// the probability axis keeps its full 0-100 % range instead of an empty 99-100 % window.</summary>
+    [Fact]
+    public void EveryCurveWithheld_TheAxisIsNotZoomed()
+    {
+        var groups = Example.ByProduct().Select(g => (g.Key, KaplanMeier.Estimate(g.Value.Durations.AsSpan(), g.Value.Causes.Select(c => c == 1).ToArray()))).ToList();
+        Assert.All(groups, g => Assert.True(g.Item2.Events.Sum() < 11));
+        var svg = Figures.KaplanMeier(groups).ToSvg();
+        Assert.DoesNotContain("Axis zoomed", svg, StringComparison.Ordinal);
+        var texts = SvgText.Parse(svg);
+        Assert.Contains(texts, t => t.Text == "0%");
+        Assert.Contains(texts, t => t.Text == "100%");
+        // with DisclosurePolicy.None the curves are drawn and the axis zooms onto them (the zoom itself still works)
+        Assert.Contains("Axis zoomed", Figures.KaplanMeier(groups, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TimeBreaks_CoverTheData_InAtMostEightSteps()
     {
@@ -182,7 +198,8 @@ public sealed class FiguresTests
         Assert.True(yTicks.Min() >= 50 && yTicks.Max() == 100, string.Join(",", yTicks));
         Assert.Contains(texts, t => t.Text.StartsWith("Axis zoomed: ", StringComparison.Ordinal) && t.Text.EndsWith("to 100%", StringComparison.Ordinal));
 
-        var cif = SvgText.Parse(Figures.CumulativeIncidence(CifByProduct(1)).ToSvg());
+        // every product has fewer than 11 cases: the curves are drawn (and zoomed onto) inside the custodian's walls only
+        var cif = SvgText.Parse(Figures.CumulativeIncidence(CifByProduct(1), FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg());
         var cifTicks = cif.Where(t => t.Text.EndsWith('%') && !t.Text.StartsWith("Axis", StringComparison.Ordinal)).Select(t => double.Parse(t.Text.TrimEnd('%'), C)).ToList();
         Assert.Equal(0, cifTicks.Min());
         Assert.True(cifTicks.Max() <= 25, "rare event on a zoomed axis");
