@@ -678,7 +678,8 @@ public static partial class Disproportionality
 
         var dl = Lists(drugStratum, nDrugs, nStrata);
         var el = Lists(eventStratum, nEvents, nStrata);
-        static int[] Ranks(Dictionary<string, int> codes)
+        // each code's name, and its rank in ordinal order of the names
+        static (string[] Names, int[] Rank) Ranked(Dictionary<string, int> codes)
         {
             var names = new string[codes.Count];
             foreach (var (name, code) in codes)
@@ -694,22 +695,11 @@ public static partial class Disproportionality
                 rank[order[k]] = k;
             }
 
-            return rank;
+            return (names, rank);
         }
 
-        var drugRank = Ranks(drugCode);
-        var eventRank = Ranks(eventCode);
-        var drugNames = new string[nDrugs];
-        foreach (var (name, code) in drugCode)
-        {
-            drugNames[code] = name;
-        }
-
-        var eventNames = new string[nEvents];
-        foreach (var (name, code) in eventCode)
-        {
-            eventNames[code] = name;
-        }
+        var (drugNames, drugRank) = Ranked(drugCode);
+        var (eventNames, eventRank) = Ranked(eventCode);
 
         var pairKeys = pairCount.Keys.ToArray();
         var sortKeys = pairKeys.Select(k => ((long)drugRank[(int)(k / nEvents)] * nEvents) + eventRank[(int)(k % nEvents)]).ToArray();
@@ -795,36 +785,14 @@ internal sealed class GpsLikelihood
             return double.NegativeInfinity;
         }
 
-        int k = distinctN.Length;
-        var dl1 = new double[k];
-        var dl2 = new double[k];
-        var dp1 = new double[k];
-        var dp2 = new double[k];
-        double lga1 = SpecialFunctions.GammaLn(a1), lga2 = SpecialFunctions.GammaLn(a2);
-        double pa1 = grad is null ? 0 : SpecialFunctions.DiGamma(a1), pa2 = grad is null ? 0 : SpecialFunctions.DiGamma(a2);
-        for (int j = 0; j < k; j++)
-        {
-            dl1[j] = SpecialFunctions.GammaLn(a1 + distinctN[j]) - lga1;
-            dl2[j] = SpecialFunctions.GammaLn(a2 + distinctN[j]) - lga2;
-            if (grad is not null)
-            {
-                dp1[j] = SpecialFunctions.DiGamma(a1 + distinctN[j]) - pa1;
-                dp2[j] = SpecialFunctions.DiGamma(a2 + distinctN[j]) - pa2;
-            }
-        }
-
-        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
         bool withGrad = grad is not null;
-
-        // fixed chunks summed in order: the same result on any number of cores; chunks run in parallel on large data
-        const int chunk = 16_384;
-        int chunks = (n.Length + chunk - 1) / chunk;
-        var partial = new double[chunks * 6];
-        void Range(int c)
+        var (dl1, dp1, _) = PerDistinctN(a1, withGrad, false);
+        var (dl2, dp2, _) = PerDistinctN(a2, withGrad, false);
+        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
+        var tot = ChunkedSums(6, (first, end, sums) =>
         {
             double sum = 0, ga1 = 0, gb1 = 0, ga2 = 0, gb2 = 0, gp = 0;
-            int end = Math.Min(n.Length, (c + 1) * chunk);
-            for (int i = c * chunk; i < end; i++)
+            for (int i = first; i < end; i++)
             {
                 double ni = n[i], ei = e[i];
                 int j = nIndex[i];
@@ -840,40 +808,21 @@ internal sealed class GpsLikelihood
                 {
                     double w1 = ex / (ex + ey), w2 = ey / (ex + ey);
                     double be1 = b1 + ei, be2 = b2 + ei, f01 = 1 - om1, f02 = 1 - om2;
-                    ga1 += w1 * (dp1[j] + (l1 / om1));
+                    ga1 += w1 * (dp1![j] + (l1 / om1));
                     gb1 += w1 * ((a1 / b1) - ((a1 + ni) / be1) + (f01 * a1 * ei / (b1 * be1 * om1)));
-                    ga2 += w2 * (dp2[j] + (l2 / om2));
+                    ga2 += w2 * (dp2![j] + (l2 / om2));
                     gb2 += w2 * ((a2 / b2) - ((a2 + ni) / be2) + (f02 * a2 * ei / (b2 * be2 * om2)));
                     gp += (w1 / p) - (w2 / (1 - p));
                 }
             }
 
-            partial[(c * 6) + 0] = sum;
-            partial[(c * 6) + 1] = ga1;
-            partial[(c * 6) + 2] = gb1;
-            partial[(c * 6) + 3] = ga2;
-            partial[(c * 6) + 4] = gb2;
-            partial[(c * 6) + 5] = gp;
-        }
-
-        if (chunks > 1)
-        {
-            Parallel.For(0, chunks, Range);
-        }
-        else
-        {
-            Range(0);
-        }
-
-        var tot = new double[6];
-        for (int c = 0; c < chunks; c++)
-        {
-            for (int q = 0; q < 6; q++)
-            {
-                tot[q] += partial[(c * 6) + q];
-            }
-        }
-
+            sums[0] = sum;
+            sums[1] = ga1;
+            sums[2] = gb1;
+            sums[3] = ga2;
+            sums[4] = gb2;
+            sums[5] = gp;
+        });
         if (grad is not null)
         {
             grad[0] = tot[1];
@@ -884,6 +833,63 @@ internal sealed class GpsLikelihood
         }
 
         return tot[0];
+    }
+
+    /// <summary>Per distinct N: lgamma(α + N) − lgamma(α), and when asked ψ(α + N) − ψ(α) and ψ1(α + N) − ψ1(α).</summary>
+    private (double[] Log, double[]? Di, double[]? Tri) PerDistinctN(double alpha, bool digamma, bool trigamma)
+    {
+        int k = distinctN.Length;
+        var log = new double[k];
+        var di = digamma ? new double[k] : null;
+        var tri = trigamma ? new double[k] : null;
+        double lga = SpecialFunctions.GammaLn(alpha);
+        double pa = digamma ? SpecialFunctions.DiGamma(alpha) : 0, ta = trigamma ? Distributions.Trigamma(alpha) : 0;
+        for (int j = 0; j < k; j++)
+        {
+            log[j] = SpecialFunctions.GammaLn(alpha + distinctN[j]) - lga;
+            if (di is not null)
+            {
+                di[j] = SpecialFunctions.DiGamma(alpha + distinctN[j]) - pa;
+            }
+
+            if (tri is not null)
+            {
+                tri[j] = Distributions.Trigamma(alpha + distinctN[j]) - ta;
+            }
+        }
+
+        return (log, di, tri);
+    }
+
+    private delegate void ChunkBody(int first, int end, Span<double> sums);
+
+    /// <summary>Runs <paramref name="body"/> over fixed chunks of the pairs (in parallel on large data), each into its
+    /// own <paramref name="width"/> sums, and adds the chunks' sums in chunk order: the same result on any number of cores.</summary>
+    private double[] ChunkedSums(int width, ChunkBody body)
+    {
+        const int chunk = 16_384;
+        int chunks = (n.Length + chunk - 1) / chunk;
+        var partial = new double[chunks * width];
+        void Range(int c) => body(c * chunk, Math.Min(n.Length, (c + 1) * chunk), partial.AsSpan(c * width, width));
+        if (chunks > 1)
+        {
+            Parallel.For(0, chunks, Range);
+        }
+        else
+        {
+            Range(0);
+        }
+
+        var total = new double[width];
+        for (int c = 0; c < chunks; c++)
+        {
+            for (int q = 0; q < width; q++)
+            {
+                total[q] += partial[(c * width) + q];
+            }
+        }
+
+        return total;
     }
 
     /// <summary>The search box on the fitted scale u = (log α1, log β1, log α2, log β2, logit P): α and β in [1e-6, 1e4]
@@ -927,31 +933,10 @@ internal sealed class GpsLikelihood
         const int dim = 5;
         var th = ToTheta(u);
         double a1 = th[0], b1 = th[1], a2 = th[2], b2 = th[3], p = th[4], q = 1 - p;
-        int k = distinctN.Length;
-        var dl1 = new double[k];
-        var dl2 = new double[k];
-        var dp1 = new double[k];
-        var dp2 = new double[k];
-        var tp1 = new double[k];
-        var tp2 = new double[k];
-        double lga1 = SpecialFunctions.GammaLn(a1), lga2 = SpecialFunctions.GammaLn(a2);
-        double pa1 = SpecialFunctions.DiGamma(a1), pa2 = SpecialFunctions.DiGamma(a2);
-        double ta1 = Distributions.Trigamma(a1), ta2 = Distributions.Trigamma(a2);
-        for (int j = 0; j < k; j++)
-        {
-            dl1[j] = SpecialFunctions.GammaLn(a1 + distinctN[j]) - lga1;
-            dl2[j] = SpecialFunctions.GammaLn(a2 + distinctN[j]) - lga2;
-            dp1[j] = SpecialFunctions.DiGamma(a1 + distinctN[j]) - pa1;
-            dp2[j] = SpecialFunctions.DiGamma(a2 + distinctN[j]) - pa2;
-            tp1[j] = Distributions.Trigamma(a1 + distinctN[j]) - ta1;
-            tp2[j] = Distributions.Trigamma(a2 + distinctN[j]) - ta2;
-        }
-
+        var (dl1, dp1, tp1) = PerDistinctN(a1, true, true);
+        var (dl2, dp2, tp2) = PerDistinctN(a2, true, true);
         double lp = Math.Log(p), lq = Elementary.Log1P(-p);
-        const int chunk = 16_384;
         const int width = 15;   // the upper triangle of the 5 × 5 Hessian, row by row
-        int chunks = (n.Length + chunk - 1) / chunk;
-        var partial = new double[chunks * width];
 
         // one component's log-scale derivatives: gA, gB and the block hAA, hAB, hBB
         static (double GA, double GB, double HAA, double HAB, double HBB) Component(double alpha, double beta, double ni, double ei, double dp, double tp)
@@ -971,12 +956,10 @@ internal sealed class GpsLikelihood
             return (ga, gb, haa, hab, hbb);
         }
 
-        void Range(int c)
+        var upper = ChunkedSums(width, (first, end, acc) =>
         {
-            Span<double> acc = stackalloc double[width];
             Span<double> delta = stackalloc double[dim];
-            int end = Math.Min(n.Length, (c + 1) * chunk);
-            for (int i = c * chunk; i < end; i++)
+            for (int i = first; i < end; i++)
             {
                 double ni = n[i], ei = e[i];
                 int j = nIndex[i];
@@ -985,8 +968,8 @@ internal sealed class GpsLikelihood
                 double x = lp + dl1[j] + (a1 * l1) + (ni * (logE[i] - Math.Log(b1 + ei))) - Math.Log(om1);
                 double y = lq + dl2[j] + (a2 * l2) + (ni * (logE[i] - Math.Log(b2 + ei))) - Math.Log(om2);
                 double w1 = 1 / (1 + Math.Exp(y - x)), w2 = 1 - w1;
-                var c1 = Component(a1, b1, ni, ei, dp1[j], tp1[j]);
-                var c2 = Component(a2, b2, ni, ei, dp2[j], tp2[j]);
+                var c1 = Component(a1, b1, ni, ei, dp1![j], tp1![j]);
+                var c2 = Component(a2, b2, ni, ei, dp2![j], tp2![j]);
                 delta[0] = c1.GA;
                 delta[1] = c1.GB;
                 delta[2] = -c2.GA;
@@ -1010,29 +993,13 @@ internal sealed class GpsLikelihood
                 acc[12] += w2 * c2.HBB;   // (3, 3)
                 acc[14] -= p * q;         // (4, 4): ∂² log P = ∂² log(1 − P) = −P(1 − P) on the logit scale
             }
-
-            acc.CopyTo(partial.AsSpan(c * width, width));
-        }
-
-        if (chunks > 1)
-        {
-            Parallel.For(0, chunks, Range);
-        }
-        else
-        {
-            Range(0);
-        }
-
+        });
         var h = new double[dim * dim];
-        for (int c = 0; c < chunks; c++)
+        for (int r = 0, t = 0; r < dim; r++)
         {
-            int t = 0;
-            for (int r = 0; r < dim; r++)
+            for (int cc = r; cc < dim; cc++)
             {
-                for (int cc = r; cc < dim; cc++)
-                {
-                    h[(r * dim) + cc] += partial[(c * width) + t++];
-                }
+                h[(r * dim) + cc] = upper[t++];
             }
         }
 

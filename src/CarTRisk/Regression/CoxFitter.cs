@@ -596,8 +596,7 @@ internal static class CoxFitter
 
         if (trace is null && d.Cluster is not null)
         {
-            trace = [];
-            Evaluate(d, beta, efron, trace);
+            trace = TraceAt(d, beta, efron);
         }
 
         var variance = naive;

@@ -350,6 +350,10 @@ internal static class Reports
     public static string CsvField(string s) =>
         s.IndexOfAny([',', '"', '\r', '\n']) >= 0 || (s.Length > 0 && (s[0] == ' ' || s[^1] == ' ')) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
+    /// <summary>The line every rendering ends with: the footnote when something is withheld, else the policy statement.</summary>
+    private static string PolicyLine(IReadOnlyList<ResultTable> tables, HashSet<CountCell> suppressed, DisclosurePolicy policy) =>
+        tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement;
+
     public static string Text(IReadOnlyList<ResultTable> tables, DisclosurePolicy policy, string? title)
     {
         var suppressed = Disclosure.Resolve(tables, policy);
@@ -382,7 +386,7 @@ internal static class Reports
             sb.Append('\n');
         }
 
-        sb.Append(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement).Append('\n');
+        sb.Append(PolicyLine(tables, suppressed, policy)).Append('\n');
         return sb.ToString();
     }
 
@@ -419,7 +423,7 @@ internal static class Reports
             sb.Append('\n');
         }
 
-        sb.Append(MarkdownCell(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement)).Append('\n');
+        sb.Append(MarkdownCell(PolicyLine(tables, suppressed, policy))).Append('\n');
         return sb.ToString();
     }
 
@@ -455,7 +459,7 @@ internal static class Reports
             }
         }
 
-        sb.Append("<p class=\"footnote\">").Append(WebUtility.HtmlEncode(tables.Any(t => t.AnySuppressed(suppressed)) ? policy.Footnote : policy.Statement)).Append("</p>\n");
+        sb.Append("<p class=\"footnote\">").Append(WebUtility.HtmlEncode(PolicyLine(tables, suppressed, policy))).Append("</p>\n");
 
         return sb.ToString();
     }
