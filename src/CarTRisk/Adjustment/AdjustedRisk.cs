@@ -13,7 +13,8 @@ public enum RiskEstimator
     /// <summary>Inverse probability of treatment and censoring weighting (= ate's "IPTW,IPCW"): two treatment levels.</summary>
     Iptw,
 
-    /// <summary>Augmented IPTW (doubly robust). Not yet available: throws.</summary>
+    /// <summary>Augmented IPTW with augmented IPCW, doubly robust (= ate's "AIPTW,AIPCW"): the g-formula's outcome models,
+    /// IPTW's propensity and censoring models; two treatment levels.</summary>
     Aiptw,
 }
 
@@ -147,7 +148,7 @@ public sealed class AdjustedRiskResult
 }
 
 /// <summary>Standardized (adjusted) absolute risks of a cause by treatment.</summary>
-public static class AdjustedRisk
+public static partial class AdjustedRisk
 {
     /// <summary>The risk of <paramref name="eventOfInterest"/> by <paramref name="times"/> had everyone received each
     /// treatment level, with influence-function standard errors (= <c>riskRegression::ate(event = CSC(Hist(time, cause) ~
@@ -165,7 +166,13 @@ public static class AdjustedRisk
     /// θ_a(t) = mean of 1{A = a}/π_a · 1{T ≤ t, cause}/G(min(T, t)−) with G the censoring model's product-limit survival
     /// at the last censoring time before min(T, t); its influence function adds the propensity model's (lava::iid of
     /// the glm) and the censoring model's terms, the latter with the derivative of G taken on exp(−rΛ), as riskRegression
-    /// does.</summary>
+    /// does. AIPTW (= ate(..., estimator = "AIPTW") with the same three models, which runs "AIPTW,AIPCW"): θ_a(τ) = mean of
+    /// F₁(τ | a, W) + 1{A = a}/π_a·[1{T ≤ τ, cause}/G(min(T, τ)−) − F₁(τ | a, W) + ∫₀^{min(T, τ)} (F₁(τ) − F₁(s))/(S(s−)
+    /// G(s−)) dM^C(s)], the integral over ate's list of censoring jumps (every censored record's time, ties repeated);
+    /// its influence function is ate's default decomposition (method.iid = 1), including one quirk reproduced on purpose:
+    /// where censoring times are tied, R's predictRisk pairs the k-th distinct jump time with the k-th weight column of
+    /// the jump list in the term of F₁ at the jumps (ate's alternative method.iid = 2 does not, and its standard errors
+    /// differ by up to about 2% on the example data).</summary>
     /// <param name="durations">Follow-up times, finite and ≥ 0.</param>
     /// <param name="causes">0 = censored, else a cause code ≥ 1.</param>
     /// <param name="eventOfInterest">The cause whose risk is standardized.</param>
@@ -177,7 +184,8 @@ public static class AdjustedRisk
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">Lengths differ; a missing treatment; fewer than two levels; no event of
     /// interest; no time; a bad duration, cause or time (index named).</exception>
-    /// <exception cref="NotSupportedException">AIPTW (not yet available).</exception>
+    /// <exception cref="ArithmeticException">AIPTW only: a record's augmentation term is undefined (its predicted
+    /// event-free or censoring survival is 0 before one of its censoring jumps, where ate returns NaN).</exception>
     public static AdjustedRiskResult Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest,
         IReadOnlyList<string> treatment, DesignMatrix confounders, ReadOnlySpan<double> times, AdjustedRiskOptions? options = null)
     {
@@ -198,11 +206,6 @@ public static class AdjustedRisk
         }
 
         Guard.FiniteNonNegative(times, nameof(times));
-        if (options.Estimator == RiskEstimator.Aiptw)
-        {
-            throw new NotSupportedException("the AIPTW estimator is not available yet; use RiskEstimator.GFormula or RiskEstimator.Iptw.");
-        }
-
         for (int i = 0; i < n; i++)
         {
             if (treatment[i] is null)
@@ -267,9 +270,9 @@ public static class AdjustedRisk
         var design = DesignMatrix.FromColumns([.. terms], columns, n);
         var time = durations.ToArray();
         var cause = causes.ToArray();
-        if (options.Estimator == RiskEstimator.Iptw && L != 2)
+        if (options.Estimator is RiskEstimator.Iptw or RiskEstimator.Aiptw && L != 2)
         {
-            throw new ArgumentException($"IPTW needs exactly two treatment levels (have {L}).", nameof(treatment));
+            throw new ArgumentException($"{(options.Estimator == RiskEstimator.Iptw ? "IPTW" : "AIPTW")} needs exactly two treatment levels (have {L}).", nameof(treatment));
         }
 
         var models = options.Estimator == RiskEstimator.GFormula
@@ -284,6 +287,13 @@ public static class AdjustedRisk
             note = iptw.Note;
         }
 
+        Aiptw? aiptw = null;
+        if (options.Estimator == RiskEstimator.Aiptw)
+        {
+            aiptw = Aiptw.Fit(time, cause, level, confounders, design, causeCodes, eventOfInterest, L);
+            note = aiptw.Note;
+        }
+
         var ts = times.ToArray();
         Array.Sort(ts);   // the rows come in ascending time
         int nt = ts.Length;
@@ -293,6 +303,7 @@ public static class AdjustedRisk
         for (int a = 0; a < L; a++)
         {
             var (theta, inf) = iptw is not null ? iptw.Estimate(a, ts, time, cause, level, eventOfInterest)
+                : aiptw is not null ? aiptw.Estimate(a, ts, time, cause, level)
                 : GFormula(models, interest, design, level, L, a, ts, time, cause);
             for (int k = 0; k < nt; k++)
             {
@@ -724,6 +735,21 @@ public static class AdjustedRisk
         private CauseModel censor = null!;
         private double[] jumps = [];         // censoring times, sorted, with repeats
 
+        /// <summary>The propensity model glm(treatment ~ confounders, binomial).</summary>
+        public GlmModel Propensity => ps;
+
+        /// <summary>The propensity model's design columns, the intercept first.</summary>
+        public double[][] PropensityDesign => psDesign;
+
+        /// <summary>The propensity model's coefficient influence, n × q row-major (= lava::iid).</summary>
+        public double[] PropensityInfluence => psIf;
+
+        /// <summary>The censoring model coxph(Surv(time, cause == 0) ~ treatment + confounders).</summary>
+        public CauseModel Censoring => censor;
+
+        /// <summary>The censoring times, sorted, ties repeated (ate's time.jumpC before its truncation).</summary>
+        public double[] CensoringJumps => jumps;
+
         public string? Note { get; private init; }
 
         public static Iptw Fit(double[] time, int[] cause, int[] level, DesignMatrix confounders, DesignMatrix design)
@@ -971,6 +997,53 @@ public static class AdjustedRisk
             }
 
             return e;
+        }
+
+        /// <summary>Adds to <paramref name="influence"/> the influence of every record on a functional of this model
+        /// whose gradient is <paramref name="gradBeta"/> (with respect to β, the centred baseline held fixed) and
+        /// <paramref name="gradHazard"/> (with respect to the baseline hazard at each of <see cref="Times"/>), with
+        /// riskRegression's conventions: IF(λ(s))_i = −IF(β)_i·E(s)λ(s) − r_i λ(s)/S₀(s)·[s ≤ T_i] + δ_i[T_i = s]/S₀(s).</summary>
+        public void AddInfluence(ReadOnlySpan<double> gradBeta, ReadOnlySpan<double> gradHazard, double[] time, int[] cause, double[] influence)
+        {
+            int n = time.Length;
+            int m = Times.Length;
+            var direction = gradBeta.ToArray();
+            var prefix = new double[m + 1];
+            var atEvent = new double[m];
+            for (int l = 0; l < m; l++)
+            {
+                double g = gradHazard[l];
+                double s0 = RiskSum0(Times[l]);
+                atEvent[l] = g / s0;
+                prefix[l + 1] = prefix[l] + (g * Hazard[l] / s0);
+                if (g != 0)
+                {
+                    var e = RiskMean(Times[l]);
+                    for (int k = 0; k < p; k++)
+                    {
+                        direction[k] -= g * e[k] * Hazard[l];
+                    }
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                var ifb = InfluenceBeta(i);
+                double v = 0;
+                for (int k = 0; k < p; k++)
+                {
+                    v += ifb[k] * direction[k];
+                }
+
+                int upto = SortedSearch.CountAtMost(Times, time[i]);
+                v -= risk[i] * prefix[upto];
+                if (cause[i] == Cause && upto > 0 && Times[upto - 1] == time[i])
+                {
+                    v += atEvent[upto - 1];
+                }
+
+                influence[i] += v;
+            }
         }
 
         public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)

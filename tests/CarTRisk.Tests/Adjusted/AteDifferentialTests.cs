@@ -3,8 +3,8 @@ using CarTRisk.Tests.Support;
 
 namespace CarTRisk.Tests.Adjusted;
 
-/// <summary>16 random cohorts (Golden/Round3/AteDiff/generate.R, riskRegression 2022.11.28): AdjustedRisk's g-formula
-/// and IPTW estimates and standard errors, means, differences and ratios, at 1e-8.</summary>
+/// <summary>16 random cohorts (Golden/Round3/AteDiff/generate.R, riskRegression 2022.11.28): AdjustedRisk's g-formula,
+/// IPTW and AIPTW estimates and standard errors, means, differences and ratios, at 1e-8.</summary>
 public sealed class AteDifferentialTests
 {
     public static TheoryData<int> Indices() => [.. Enumerable.Range(0, 16)];
@@ -19,7 +19,7 @@ public sealed class AteDifferentialTests
         var trt = c["trt"]!.AsArray().Select(v => (string)v!).ToArray();
         var x = DesignMatrix.Build(Covariate.Numeric("x1", Golden.Array(c["x1"])), Covariate.Categorical("g", c["g"]!.AsArray().Select(v => (string?)v).ToArray()));
         var times = Golden.Array(c["times"]);
-        foreach (var (field, estimator) in new[] { ("gformula", RiskEstimator.GFormula), ("iptw", RiskEstimator.Iptw) })
+        foreach (var (field, estimator) in new[] { ("gformula", RiskEstimator.GFormula), ("iptw", RiskEstimator.Iptw), ("aiptw", RiskEstimator.Aiptw) })
         {
             if (c[field] is not JsonObject e)
             {

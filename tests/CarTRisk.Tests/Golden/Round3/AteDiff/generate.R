@@ -1,4 +1,4 @@
-# Differential cases for AdjustedRisk.Estimate (g-formula and IPTW) against riskRegression::ate (R 4.2.2,
+# Differential cases for AdjustedRisk.Estimate (g-formula, IPTW and AIPTW) against riskRegression::ate (R 4.2.2,
 # riskRegression 2022.11.28, survival 3.5-3):  Rscript generate.R  ->  ate_diff.json
 # Random cohorts with tied integer times, a numeric and a categorical confounder, two treatments, causes 0/1/2.
 suppressMessages({library(riskRegression); library(survival); library(jsonlite)})
@@ -22,8 +22,9 @@ for (k in 1:16) {
   ps <- glm(trt ~ x1 + g, data = d, family = binomial)
   cm <- coxph(Surv(time, cause == 0) ~ trt + x1 + g, data = d, x = TRUE)
   r2 <- tryCatch(ate(event = csc, treatment = ps, censor = cm, data = d, times = times, cause = 1, estimator = "IPTW", se = TRUE, verbose = FALSE), error = function(e) NULL)
+  r3 <- tryCatch(ate(event = csc, treatment = ps, censor = cm, data = d, times = times, cause = 1, estimator = "AIPTW", se = TRUE, verbose = FALSE), error = function(e) NULL)
   grab <- function(r) if (is.null(r)) NULL else list(mean = r$meanRisk[, c("estimate", "se")], diff = r$diffRisk[, c("estimate", "se")], ratio = r$ratioRisk[, c("estimate", "se")])
-  out$gformula <- grab(r1); out$iptw <- grab(r2)
+  out$gformula <- grab(r1); out$iptw <- grab(r2); out$aiptw <- grab(r3)
   cases[[k]] <- out
 }
 writeLines(toJSON(list(generator = "tests/CarTRisk.Tests/Golden/Round3/AteDiff/generate.R", cases = cases), digits = NA, dataframe = "columns"), "ate_diff.json")
