@@ -413,6 +413,21 @@ public static partial class AdjustedRisk
             }
         }
 
+        // the hazards cause-major in one array for the kernel; Λ_c through each grid point (a running sum)
+        var lamFlat = new double[nc * K];
+        var cumLam = new double[nc][];
+        for (int c = 0; c < nc; c++)
+        {
+            lambda[c].CopyTo(lamFlat, c * K);
+            cumLam[c] = new double[K];
+            double run = 0;
+            for (int l = 0; l < K; l++)
+            {
+                run += lambda[c][l];
+                cumLam[c][l] = run;
+            }
+        }
+
         // index of the last grid time <= t for each t (-1 when none)
         var upto = ts.Select(t => SortedSearch.CountAtMost(grid, t) - 1).ToArray();
 
@@ -490,16 +505,10 @@ public static partial class AdjustedRisk
                 rl[c] = new double[W];
             }
 
-            var lpv = new System.Numerics.Vector<double>[nc][];
-            for (int c = 0; c < nc; c++)
-            {
-                lpv[c] = new System.Numerics.Vector<double>[K];
-            }
-
+            var lpv = new System.Numerics.Vector<double>[nc * K];   // cause-major: c·K + l
             var lqv = new System.Numerics.Vector<double>[nc, nt];
             var r = new System.Numerics.Vector<double>[nc];
             var G = new System.Numerics.Vector<double>[nc];
-            var cumL = new double[nc];
             var fLane = new double[W];
             var gLane = new double[W];
             for (int j0 = lo; j0 < hi; j0 += W)
@@ -534,7 +543,6 @@ public static partial class AdjustedRisk
                 {
                     r[c] = new System.Numerics.Vector<double>(rl[c]);
                     G[c] = System.Numerics.Vector<double>.Zero;
-                    cumL[c] = 0;
                 }
 
                 var s = System.Numerics.Vector<double>.One;
@@ -545,24 +553,22 @@ public static partial class AdjustedRisk
                     tk++;   // a time before the first event: F = 0 (its B and Q terms vanish)
                 }
 
-                for (int l = 0; l < K; l++)
+                int done = 0;
+                while (tk < nt)
                 {
-                    var sPrev = s;
-                    var h = System.Numerics.Vector<double>.One;
-                    for (int c = 0; c < nc; c++)
+                    // walk the grid up to and including the last point <= ts[tk]
+                    int stop = upto[tk] + 1;
+                    if (nc == 2)
                     {
-                        h -= r[c] * lambda[c][l];
+                        Kernels.GFormulaKernel.AdvanceTwo(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, stop);
+                    }
+                    else
+                    {
+                        Kernels.GFormulaKernel.AdvanceAny(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, stop);
                     }
 
-                    f += sPrev * r[interest] * lambda[interest][l];
-                    s = sPrev * h;
-                    for (int c = 0; c < nc; c++)
-                    {
-                        cumL[c] += lambda[c][l];
-                        G[c] += f * lambda[c][l];
-                        lpv[c][l] += r[c] * (c == interest ? f + sPrev : f);
-                    }
-
+                    done = stop;
+                    int l = stop - 1;
                     while (tk < nt && upto[tk] == l)
                     {
                         f.CopyTo(fLane);
@@ -574,7 +580,7 @@ public static partial class AdjustedRisk
                         for (int c = 0; c < nc; c++)
                         {
                             lqv[c, tk] += r[c] * f;
-                            var g = (c == interest ? f : System.Numerics.Vector<double>.Zero) - (r[c] * cumL[c] * f) + (r[c] * G[c]);
+                            var g = (c == interest ? f : System.Numerics.Vector<double>.Zero) - (r[c] * cumLam[c][l] * f) + (r[c] * G[c]);
                             g.CopyTo(gLane);
                             var bck = lb[c, tk];
                             for (int k = 0; k < p; k++)
@@ -594,13 +600,26 @@ public static partial class AdjustedRisk
                         tk++;
                     }
                 }
+
+                // the grid after the last time asked adds to P (every patient's f and s keep moving)
+                if (done < K)
+                {
+                    if (nc == 2)
+                    {
+                        Kernels.GFormulaKernel.AdvanceTwo(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, K);
+                    }
+                    else
+                    {
+                        Kernels.GFormulaKernel.AdvanceAny(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, K);
+                    }
+                }
             }
 
             for (int c = 0; c < nc; c++)
             {
                 for (int l = 0; l < K; l++)
                 {
-                    lp[c][l] = System.Numerics.Vector.Sum(lpv[c][l]);
+                    lp[c][l] = System.Numerics.Vector.Sum(lpv[(c * K) + l]);
                 }
 
                 for (int k = 0; k < nt; k++)
@@ -654,6 +673,18 @@ public static partial class AdjustedRisk
             influence[k] = inf;
         }
 
+        // each record's last grid point at or before its time (-1 when none), once for all causes and times
+        var gridIdx = new int[n];
+        int idxBlocks = Math.Max(1, Math.Min(64, n / 4096));
+        Parallel.For(0, idxBlocks, blk =>
+        {
+            int from = (int)((long)n * blk / idxBlocks), until = (int)((long)n * (blk + 1) / idxBlocks);
+            for (int i = from; i < until; i++)
+            {
+                gridIdx[i] = SortedSearch.CountAtMost(grid, time[i]) - 1;
+            }
+        });
+
         for (int c = 0; c < nc; c++)
         {
             var m = models[c];
@@ -666,58 +697,78 @@ public static partial class AdjustedRisk
                 e[l] = m.RiskMean(grid[l]);
             }
 
+            // per time: the direction for IF(beta) (B/n - D, D = sum_l lambda_l E_l A_l(t)), the prefix of lambda A / S0
+            // by grid index and A itself, with A_l(t) = P_l/n - Q(t)/n
+            var direction = new double[nt][];
+            var prefix = new double[nt][];
+            var aAt = new double[nt][];
             for (int k = 0; k < nt; k++)
             {
                 int last = upto[k];
+                direction[k] = new double[p];
+                prefix[k] = new double[Math.Max(0, last + 2)];
+                aAt[k] = new double[Math.Max(0, last + 1)];
                 if (last < 0)
                 {
                     continue;
                 }
 
                 double qk = Q[c, k] * inv;
-                var bk = B[c, k];
-                // D = sum_l lambda_l E_l A_l(t) (a p-vector); prefix of lambda A / S0 by grid index
                 var dvec = new double[p];
-                var prefix = new double[last + 2];
+                var pre = prefix[k];
                 for (int l = 0; l <= last; l++)
                 {
                     double al = (P[c][l] * inv) - qk;
+                    aAt[k][l] = al;
                     for (int kk = 0; kk < p; kk++)
                     {
                         dvec[kk] += lam[l] * e[l][kk] * al;
                     }
 
-                    prefix[l + 1] = prefix[l] + (lam[l] * al / s0[l]);
+                    pre[l + 1] = pre[l] + (lam[l] * al / s0[l]);
                 }
 
-                var inf = influence[k];
-                Parallel.For(0, Math.Max(1, Math.Min(64, n / 4096)), blk =>
+                for (int kk = 0; kk < p; kk++)
                 {
-                int blocks = Math.Max(1, Math.Min(64, n / 4096));
-                int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
+                    direction[k][kk] = (B[c, k][kk] * inv) - dvec[kk];
+                }
+            }
+
+            Parallel.For(0, idxBlocks, blk =>
+            {
+                int from = (int)((long)n * blk / idxBlocks), until = (int)((long)n * (blk + 1) / idxBlocks);
                 for (int i = from; i < until; i++)
                 {
                     var ifb = m.InfluenceBeta(i);
-                    double v = 0;
-                    for (int kk = 0; kk < p; kk++)
+                    double risk = m.Risk(i);
+                    int gi = gridIdx[i];
+                    bool isEvent = cause[i] == m.Cause;   // at a grid time only when at or before the last time asked
+                    for (int k = 0; k < nt; k++)
                     {
-                        v += ifb[kk] * ((bk[kk] * inv) - dvec[kk]);
-                    }
+                        int last = upto[k];
+                        if (last < 0)
+                        {
+                            continue;
+                        }
 
-                    // at risk at grid times <= min(t, T_i)
-                    int atRiskUpto = Math.Min(last, SortedSearch.CountAtMost(grid, time[i]) - 1);
-                    v -= m.Risk(i) * prefix[atRiskUpto + 1];
-                    if (cause[i] == m.Cause && time[i] <= grid[last])
-                    {
-                        int li = Array.BinarySearch(grid, time[i]);
-                        double al = (P[c][li] * inv) - qk;
-                        v += al / s0[li];
-                    }
+                        var dk = direction[k];
+                        double v = 0;
+                        for (int kk = 0; kk < p; kk++)
+                        {
+                            v += ifb[kk] * dk[kk];
+                        }
 
-                    inf[i] += v;
+                        // at risk at grid times <= min(t, T_i); an event of this cause at a grid time <= t
+                        v -= risk * prefix[k][Math.Min(last, gi) + 1];
+                        if (isEvent && gi >= 0 && gi <= last && grid[gi] == time[i])
+                        {
+                            v += aAt[k][gi] / s0[gi];
+                        }
+
+                        influence[k][i] += v;
+                    }
                 }
-                });
-            }
+            });
         }
 
         return (theta, influence);
