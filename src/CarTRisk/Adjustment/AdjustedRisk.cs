@@ -275,9 +275,7 @@ public static partial class AdjustedRisk
             throw new ArgumentException($"{(options.Estimator == RiskEstimator.Iptw ? "IPTW" : "AIPTW")} needs exactly two treatment levels (have {L}).", nameof(treatment));
         }
 
-        var models = options.Estimator == RiskEstimator.GFormula
-            ? causeCodes.Select(c => CauseModel.Fit(time, cause, c, design)).ToArray()
-            : [];
+        var models = options.Estimator == RiskEstimator.GFormula ? CauseModel.FitAll(time, cause, [.. causeCodes], design) : [];
         string? note = string.Join("; ", models.Where(m => !m.Model.Converged).Select(m => $"cause {m.Cause}: {m.Model.ConvergenceNote}"));
         note = note.Length == 0 ? null : note;
         Iptw? iptw = null;
@@ -1097,6 +1095,15 @@ public static partial class AdjustedRisk
             }
         }
 
+        /// <summary>One model per cause code, fitted side by side (each fit is sequential; the results do not depend on
+        /// the scheduling).</summary>
+        public static CauseModel[] FitAll(double[] time, int[] cause, int[] codes, DesignMatrix design)
+        {
+            var models = new CauseModel[codes.Length];
+            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design));
+            return models;
+        }
+
         public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)
         {
             int n = time.Length;
@@ -1132,15 +1139,13 @@ public static partial class AdjustedRisk
                 risk[i] = Math.Exp(eta);
             }
 
-            // records by time; suffix sums of r and r x over the sorted records
-            var order = new int[n];
-            for (int i = 0; i < n; i++)
+            // records by time (a stable radix order: ties keep their input order); suffix sums of r and r x over them
+            var order = Kernels.RadixOrder.Order(time, descending: false);
+            var sortedTimes = new double[n];
+            for (int k = 0; k < n; k++)
             {
-                order[i] = i;
+                sortedTimes[k] = time[order[k]];
             }
-
-            var sortedTimes = (double[])time.Clone();
-            Array.Sort(sortedTimes, order);
             var s0 = new double[n + 1];
             var s1 = new double[(n + 1) * p];
             for (int k = n - 1; k >= 0; k--)

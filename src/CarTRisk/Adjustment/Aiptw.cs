@@ -27,7 +27,7 @@ public static partial class AdjustedRisk
         public static Aiptw Fit(double[] time, int[] cause, int[] level, DesignMatrix confounders, DesignMatrix design,
             IEnumerable<int> causeCodes, int eventOfInterest, int levelCount)
         {
-            var models = causeCodes.Select(c => CauseModel.Fit(time, cause, c, design)).ToArray();
+            var models = CauseModel.FitAll(time, cause, [.. causeCodes], design);
             var nuisance = Iptw.Fit(time, cause, level, confounders, design);
             var notes = models.Where(m => !m.Model.Converged).Select(m => $"cause {m.Cause}: {m.Model.ConvergenceNote}").ToList();
             if (nuisance.Note is not null)
