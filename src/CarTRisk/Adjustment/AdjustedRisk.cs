@@ -488,30 +488,34 @@ public static partial class AdjustedRisk
                 }
             }
 
-            // W patients at a time in the lanes of a vector (the tail padded with r = 0, which adds nothing)
+            // Bv vectors of W patients at a time (the tail padded with r = 0, which adds nothing)
             int W = System.Numerics.Vector<double>.Count;
+            const int Bv = 8;
+            int GW = Bv * W;
             var zj = new double[p];
             var zv = new double[p][];
             for (int k = 0; k < p; k++)
             {
-                zv[k] = new double[W];
+                zv[k] = new double[GW];
             }
 
             var rl = new double[nc][];
             for (int c = 0; c < nc; c++)
             {
-                rl[c] = new double[W];
+                rl[c] = new double[GW];
             }
 
             var lpv = new System.Numerics.Vector<double>[nc * K];   // cause-major: c·K + l
             var lqv = new System.Numerics.Vector<double>[nc, nt];
-            var r = new System.Numerics.Vector<double>[nc];
-            var G = new System.Numerics.Vector<double>[nc];
+            var r = new System.Numerics.Vector<double>[nc * Bv];    // cause-major: c·Bv + b
+            var G = new System.Numerics.Vector<double>[nc * Bv];
+            var sv = new System.Numerics.Vector<double>[Bv];
+            var fv = new System.Numerics.Vector<double>[Bv];
             var fLane = new double[W];
             var gLane = new double[W];
-            for (int j0 = lo; j0 < hi; j0 += W)
+            for (int j0 = lo; j0 < hi; j0 += GW)
             {
-                int lanes = Math.Min(W, hi - j0);
+                int lanes = Math.Min(GW, hi - j0);
                 for (int c = 0; c < nc; c++)
                 {
                     Array.Clear(rl[c]);
@@ -537,14 +541,18 @@ public static partial class AdjustedRisk
                     }
                 }
 
-                for (int c = 0; c < nc; c++)
+                for (int b = 0; b < Bv; b++)
                 {
-                    r[c] = new System.Numerics.Vector<double>(rl[c]);
-                    G[c] = System.Numerics.Vector<double>.Zero;
+                    for (int c = 0; c < nc; c++)
+                    {
+                        r[(c * Bv) + b] = new System.Numerics.Vector<double>(rl[c], b * W);
+                        G[(c * Bv) + b] = System.Numerics.Vector<double>.Zero;
+                    }
+
+                    sv[b] = System.Numerics.Vector<double>.One;
+                    fv[b] = System.Numerics.Vector<double>.Zero;
                 }
 
-                var s = System.Numerics.Vector<double>.One;
-                var f = System.Numerics.Vector<double>.Zero;
                 int tk = 0;
                 while (tk < nt && upto[tk] < 0)
                 {
@@ -558,40 +566,46 @@ public static partial class AdjustedRisk
                     int stop = upto[tk] + 1;
                     if (nc == 2)
                     {
-                        Kernels.GFormulaKernel.AdvanceTwo(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, stop);
+                        Kernels.GFormulaKernel.AdvanceTwo(sv, fv, G, r, interest, lamFlat, lpv, K, done, stop);
                     }
                     else
                     {
-                        Kernels.GFormulaKernel.AdvanceAny(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, stop);
+                        Kernels.GFormulaKernel.AdvanceAny(sv, fv, G, r, interest, lamFlat, lpv, K, done, stop);
                     }
 
                     done = stop;
                     int l = stop - 1;
                     while (tk < nt && upto[tk] == l)
                     {
-                        f.CopyTo(fLane);
-                        for (int q = 0; q < lanes; q++)
+                        for (int b = 0; b * W < lanes; b++)
                         {
-                            F[tk][j0 + q] = fLane[q];
-                        }
-
-                        for (int c = 0; c < nc; c++)
-                        {
-                            lqv[c, tk] += r[c] * f;
-                            var g = (c == interest ? f : System.Numerics.Vector<double>.Zero) - (r[c] * cumLam[c][l] * f) + (r[c] * G[c]);
-                            g.CopyTo(gLane);
-                            var bck = lb[c, tk];
-                            for (int k = 0; k < p; k++)
+                            int bl = Math.Min(W, lanes - (b * W));
+                            var f = fv[b];
+                            f.CopyTo(fLane);
+                            for (int q = 0; q < bl; q++)
                             {
-                                double acc = 0;
-                                var zk = zv[k];
-                                double ck = models[c].Center[k];
-                                for (int q = 0; q < lanes; q++)
-                                {
-                                    acc += gLane[q] * (zk[q] - ck);
-                                }
+                                F[tk][j0 + (b * W) + q] = fLane[q];
+                            }
 
-                                bck[k] += acc;
+                            for (int c = 0; c < nc; c++)
+                            {
+                                var rc = r[(c * Bv) + b];
+                                lqv[c, tk] += rc * f;
+                                var g = (c == interest ? f : System.Numerics.Vector<double>.Zero) - (rc * cumLam[c][l] * f) + (rc * G[(c * Bv) + b]);
+                                g.CopyTo(gLane);
+                                var bck = lb[c, tk];
+                                for (int k = 0; k < p; k++)
+                                {
+                                    double acc = 0;
+                                    var zk = zv[k];
+                                    double ck = models[c].Center[k];
+                                    for (int q = 0; q < bl; q++)
+                                    {
+                                        acc += gLane[q] * (zk[(b * W) + q] - ck);
+                                    }
+
+                                    bck[k] += acc;
+                                }
                             }
                         }
 
@@ -604,11 +618,11 @@ public static partial class AdjustedRisk
                 {
                     if (nc == 2)
                     {
-                        Kernels.GFormulaKernel.AdvanceTwo(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, K);
+                        Kernels.GFormulaKernel.AdvanceTwo(sv, fv, G, r, interest, lamFlat, lpv, K, done, K);
                     }
                     else
                     {
-                        Kernels.GFormulaKernel.AdvanceAny(ref s, ref f, G, r, interest, lamFlat, lpv, K, done, K);
+                        Kernels.GFormulaKernel.AdvanceAny(sv, fv, G, r, interest, lamFlat, lpv, K, done, K);
                     }
                 }
             }
