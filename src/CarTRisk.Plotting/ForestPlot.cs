@@ -78,7 +78,16 @@ public static class ForestPlot
             }
         }
 
-        options = Figures.Check(options ?? FigureOptions.Default with { Height = 110 + (26 * (rows.Count + 1)) });
+        // the height fits the rows unless the caller chose one (the 600-pixel default is not a choice: half of it stood
+        // blank under a few rows); title and axis title add their lines
+        options ??= FigureOptions.Default;
+        if (options.Height == FigureOptions.Default.Height)
+        {
+            int logical = 110 + (26 * (rows.Count + 1)) + (options.Title is null ? 0 : 24);
+            options = options with { Height = (int)Math.Round(logical * options.Dpi / 96.0) };
+        }
+
+        options = Figures.Check(options);
         return Render(rows, estimateHeader, logScale, reference, options);
     }
 
@@ -219,8 +228,17 @@ public static class ForestPlot
         string Text(ForestRow r) => r.Text ?? (r.Suppressed ? o.Disclosure.Marker
             : $"{r.Estimate.ToString("0.00", c)} ({r.Lower.ToString("0.00", c)} to {r.Upper.ToString("0.00", c)})");
 
-        // axis range over the drawn limits (finite, and > 0 on a log axis) and the reference
-        var values = drawn.SelectMany(r => new[] { r.Lower, r.Upper, r.Estimate }).Where(v => double.IsFinite(v) && (!log || v > 0)).ToList();
+        // axis range over the drawn limits (finite, and > 0 on a log axis) and the reference. On a log axis a row whose
+        // estimate is 0 (a stratum with no event: SIR 0 with an upper limit of 100 or more) has no place on the axis;
+        // its interval runs from the left edge and ends in an arrow where it passes the other rows' range, and it does
+        // not stretch that range (it squeezed the informative rows into a corner)
+        bool Placed(ForestRow r) => !log || r.Estimate > 0;
+        var values = drawn.Where(Placed).SelectMany(r => new[] { r.Lower, r.Upper, r.Estimate }).Where(v => double.IsFinite(v) && (!log || v > 0)).ToList();
+        if (values.Count == 0)
+        {
+            values = drawn.SelectMany(r => new[] { r.Lower, r.Upper, r.Estimate }).Where(v => double.IsFinite(v) && (!log || v > 0)).ToList();
+        }
+
         if (reference is { } rf)
         {
             values.Add(rf);
@@ -291,7 +309,7 @@ public static class ForestPlot
             double xl = clipLo ? plotLeft : X(r.Lower), xu = clipHi ? plotRight : X(r.Upper);
             switch (r.Kind)
             {
-                case ForestRowKind.Pooled:
+                case ForestRowKind.Pooled when Placed(r):
                     canvas.Polygon([(xl, y), (X(r.Estimate), y - (rowH * 0.32)), (xu, y), (X(r.Estimate), y + (rowH * 0.32))], colour);
                     break;
                 case ForestRowKind.Interval:
@@ -300,7 +318,11 @@ public static class ForestPlot
                 default:
                     canvas.Line(xl, y, xu, y, ink, 1.2);
                     double size = r.Weight is { } wt && maxWeight > 0 ? 4 + (10 * Math.Sqrt(wt / maxWeight)) : 8;
-                    canvas.Marker(X(r.Estimate), y, MarkerShape.FilledSquare, size, colour);
+                    if (Placed(r))
+                    {
+                        canvas.Marker(X(r.Estimate), y, MarkerShape.FilledSquare, size, colour);
+                    }
+
                     break;
             }
 

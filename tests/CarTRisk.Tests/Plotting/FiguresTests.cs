@@ -489,4 +489,37 @@ public sealed class FiguresTests
         Assert.Equal([0.1, 0.2, 0.5, 1, 2, 5, 10], ForestPlot.LogTicks(0.15, 7));
         Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1], ForestPlot.LinearTicks(0, 1));
     }
+
+    /// <summary>A stratum with no event (SIR 0, upper limit 200) is listed with an interval from the left edge but does
+    /// not stretch a log axis: the ticks cover the informative rows (0.5 to 5), not 200.</summary>
+    [Fact]
+    public void ForestPlot_ZeroEstimateRow_DoesNotStretchTheLogAxis()
+    {
+        ForestRow[] rows = [new("All", 1.8, 1.2, 2.6) { Kind = ForestRowKind.Pooled }, new("sex F", 2.1, 1.1, 3.9), new("age 80+", 0, 0, 200)];
+        var texts = SvgText.Parse(ForestPlot.Draw(rows, "SIR (95% CI)", true, 1).ToSvg()).Select(t => t.Text).ToList();
+        Assert.Contains("0.00 (0.00 to 200.00)", texts);
+        Assert.Contains("5", texts);
+        Assert.DoesNotContain("200", texts);
+        Assert.DoesNotContain("100", texts);
+
+        // every row with an estimate of 0: the limits set the axis as before
+        var only = SvgText.Parse(ForestPlot.Draw([new ForestRow("a", 0, 0, 20)], "SIR", true, 1).ToSvg()).Select(t => t.Text).ToList();
+        Assert.Contains("20", only);
+    }
+
+    /// <summary>With options that leave the height at its default, the height still fits the rows (a title adds a line);
+    /// a chosen height is kept.</summary>
+    [Fact]
+    public void ForestPlot_DefaultHeight_FitsTheRows()
+    {
+        ForestRow[] rows = [new("a", 1.2, 0.9, 1.6), new("b", 0.8, 0.5, 1.3)];
+        var plain = ForestPlot.Draw(rows, "HR", true, 1);
+        var titled = ForestPlot.Draw(rows, "HR", true, 1, FigureOptions.Default with { Title = "Hazard ratios" });
+        var print = ForestPlot.Draw(rows, "HR", true, 1, FigureOptions.Default with { Dpi = 300 });
+        var chosen = ForestPlot.Draw(rows, "HR", true, 1, FigureOptions.Default with { Height = 500 });
+        Assert.Equal(110 + (26 * 3), plain.Height);
+        Assert.Equal(plain.Height + 24, titled.Height);
+        Assert.Equal((int)Math.Round(plain.Height * 300 / 96.0), print.Height);
+        Assert.Equal(500, chosen.Height);
+    }
 }
