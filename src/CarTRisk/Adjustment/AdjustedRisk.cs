@@ -1017,9 +1017,9 @@ public static partial class AdjustedRisk
     /// flat arrays (one allocation per quantity, not per patient).</summary>
     private sealed class CauseModel
     {
-        private double[] sortedTimes = [];
-        private double[] suffixS0 = [];
-        private double[] suffixS1 = [];   // (n + 1) x p
+        private double[] sortedTimes = [];  // the distinct times, ascending
+        private double[] suffixS0 = [];     // Σ r over records at or after each distinct time
+        private double[] suffixS1 = [];     // (distinct + 1) x p: Σ r x likewise
         private double[] ifBeta = [];     // n x p
         private double[] risk = [];
         private double[] centered = [];   // n x p, the design minus its means
@@ -1114,11 +1114,14 @@ public static partial class AdjustedRisk
         public static CauseModel[] FitAll(double[] time, int[] cause, int[] codes, DesignMatrix design)
         {
             var models = new CauseModel[codes.Length];
-            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design));
+            var buckets = TimeBuckets.Of(time);
+            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design, buckets));
             return models;
         }
 
-        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)
+        /// <summary>A cause-specific Cox model (Efron ties) of <paramref name="code"/> and its pieces;
+        /// <paramref name="buckets"/> are the records' distinct times when already known.</summary>
+        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design, TimeBuckets? buckets = null)
         {
             int n = time.Length;
             int p = design.Columns;
@@ -1153,59 +1156,59 @@ public static partial class AdjustedRisk
                 risk[i] = Math.Exp(eta);
             }
 
-            // records by time (a stable radix order: ties keep their input order); suffix sums of r and r x over them
-            var order = Kernels.RadixOrder.Order(time, descending: false);
-            var sortedTimes = new double[n];
-            for (int k = 0; k < n; k++)
+            // sums of r and r x per distinct time (records in input order), then suffix sums over the distinct times;
+            // the deaths and their risk per time for the Efron hazard
+            buckets ??= TimeBuckets.Of(time);
+            var sortedTimes = buckets.Distinct;
+            var index = buckets.Index;
+            int nd = sortedTimes.Length;
+            var s0 = new double[nd + 1];
+            var s1 = new double[(nd + 1) * p];
+            var deathsAt = new int[nd];
+            var deathRiskAt = new double[nd];
+            for (int i = 0; i < n; i++)
             {
-                sortedTimes[k] = time[order[k]];
-            }
-            var s0 = new double[n + 1];
-            var s1 = new double[(n + 1) * p];
-            for (int k = n - 1; k >= 0; k--)
-            {
-                int i = order[k];
-                s0[k] = s0[k + 1] + risk[i];
+                int b = index[i];
+                double ri = risk[i];
+                s0[b] += ri;
                 for (int kk = 0; kk < p; kk++)
                 {
-                    s1[(k * p) + kk] = s1[((k + 1) * p) + kk] + (risk[i] * x[(i * p) + kk]);
+                    s1[(b * p) + kk] += ri * x[(i * p) + kk];
+                }
+
+                if (status[i])
+                {
+                    deathsAt[b]++;
+                    deathRiskAt[b] += ri;
+                }
+            }
+
+            for (int b = nd - 1; b >= 0; b--)
+            {
+                s0[b] = s0[b + 1] + s0[b];
+                for (int kk = 0; kk < p; kk++)
+                {
+                    s1[(b * p) + kk] = s1[((b + 1) * p) + kk] + s1[(b * p) + kk];
                 }
             }
 
             // Efron baseline hazard at each distinct event time of the cause
             var times = new List<double>();
             var hazard = new List<double>();
-            int pos = 0;
-            while (pos < n)
+            for (int b = 0; b < nd; b++)
             {
-                double t = sortedTimes[pos];
-                int end = pos;
-                int deaths = 0;
-                double deathRisk = 0;
-                while (end < n && sortedTimes[end] == t)
-                {
-                    if (status[order[end]])
-                    {
-                        deaths++;
-                        deathRisk += risk[order[end]];
-                    }
-
-                    end++;
-                }
-
+                int deaths = deathsAt[b];
                 if (deaths > 0)
                 {
                     double h = 0;
                     for (int k = 0; k < deaths; k++)
                     {
-                        h += 1 / (s0[pos] - (k * deathRisk / deaths));
+                        h += 1 / (s0[b] - (k * deathRiskAt[b] / deaths));
                     }
 
-                    times.Add(t);
+                    times.Add(sortedTimes[b]);
                     hazard.Add(h);
                 }
-
-                pos = end;
             }
 
             var model = new CauseModel
@@ -1280,6 +1283,34 @@ public static partial class AdjustedRisk
 
             model.ifBeta = ifb;
             return model;
+        }
+    }
+
+    /// <summary>The records' distinct times in ascending order and each record's position among them (shared by the
+    /// cause-specific models of one data set).</summary>
+    /// <param name="Distinct">The distinct times, ascending (−0 and +0 one time).</param>
+    /// <param name="Index">Per record, the index of its time in <paramref name="Distinct"/>.</param>
+    private sealed record TimeBuckets(double[] Distinct, int[] Index)
+    {
+        public static TimeBuckets Of(double[] time)
+        {
+            int n = time.Length;
+            var order = Kernels.RadixOrder.Order(time, descending: false);
+            var index = new int[n];
+            var distinct = new List<double>();
+            for (int k = 0; k < n; k++)
+            {
+                int i = order[k];
+                double t = time[i];
+                if (distinct.Count == 0 || t != distinct[^1])
+                {
+                    distinct.Add(t);
+                }
+
+                index[i] = distinct.Count - 1;
+            }
+
+            return new TimeBuckets([.. distinct], index);
         }
     }
 }
