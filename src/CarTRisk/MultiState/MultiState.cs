@@ -21,6 +21,9 @@ public sealed record MultiStateOptions
 
     /// <summary>Merge near-tied times as survfit's timefix (aeqSurv); true.</summary>
     public bool TimeFix { get; init; } = true;
+
+    /// <summary>Force the grouped (true) or per-subject (false) influence bookkeeping; null chooses by size (tests).</summary>
+    internal bool? Grouped { get; init; }
 }
 
 /// <summary>A transition between two states.</summary>
@@ -165,6 +168,10 @@ public sealed class MultiStateCurve
 /// <summary>Multi-state models: the Aalen-Johansen estimator of state occupancy over (start, stop] rows.</summary>
 public static class MultiState
 {
+    /// <summary>From this many rows the influence is kept in groups by anchor time (<see cref="GroupedInfluence"/>),
+    /// below it per subject (<see cref="SlotInfluence"/>, survfit's own bookkeeping); the two agree to rounding (tested).</summary>
+    internal const int GroupedFromRows = 50_000;
+
     /// <summary>The Aalen-Johansen estimate of the probability of being in each state, with infinitesimal-jackknife
     /// standard errors (= <c>survfit(Surv(start, stop, factor(toState, levels = c(CensorState, S))) ~ 1, id = ids,
     /// istate, weights, timefix)</c>). A subject's first row starts in its initial state; a row that ends in a
@@ -346,25 +353,11 @@ public static class MultiState
         var atRisk = new int[T * S];
         var cumhaz = new double[T * transitions.Length];
         var cum = new double[transitions.Length];
-        // subjects hold a slot while their follow-up lasts (from the first row's start to the last row's stop); when it
-        // ends, their influence rows are folded into M = sum of u'u (S x S), which every later step maps by H'MH: the
-        // vector work per event time is bounded by the subjects still followed, not by all seen so far
-        var Uw = new double[S][];
-        var wAt = new double[S][];
-        var old = new double[S][];
-        for (int k = 0; k < S; k++)
-        {
-            Uw[k] = new double[m];
-            wAt[k] = new double[m];
-            old[k] = new double[m];
-        }
-
-        var slotOf = new int[m];
-        Array.Fill(slotOf, -1);
-        var subjectAt = new int[m];
-        int live = 0;
-        var M = new double[S, S];
-        var Mabs = new double[S, S];   // the same sums of absolute values: the rounding scale of M
+        // subjects hold their influence while their follow-up lasts (from the first row's start to the last row's
+        // stop); when it ends, it is folded into M = sum of u'u (S x S), which every later step maps by H'MH
+        IInfluenceTracker tracker = (options.Grouped ?? n >= GroupedFromRows)
+            ? new GroupedInfluence(S, subjectWeight)
+            : new SlotInfluence(S, m);
         var firstStart = rowsOf.Select(r => a[r[0]]).ToArray();
         var lastStop = rowsOf.Select(r => r.Max(i => b[i])).ToArray();
         var enterOrder = Enumerable.Range(0, m).OrderBy(x => firstStart[x]).ToArray();
@@ -375,30 +368,23 @@ public static class MultiState
         var nCount = new int[S];
         var dW = new double[S, S];
         var dA = new double[S, S];
+        var c = new double[S, S];
         var seNow = new double[S];
+        var moves = new List<(int Subject, int From, int To, double V)>();
         int ps = 0, pe = 0;
         for (int ti = 0; ti < T; ti++)
         {
             double t = times[ti];
             while (pin < m && firstStart[enterOrder[pin]] < t)
             {
-                int sj = enterOrder[pin++];
-                slotOf[sj] = live;
-                subjectAt[live] = sj;
-                for (int k = 0; k < S; k++)
-                {
-                    Uw[k][live] = 0;
-                    wAt[k][live] = 0;
-                }
-
-                live++;
+                tracker.Enter(enterOrder[pin++]);
             }
 
             while (ps < n && a[byStart[ps]] < t)
             {
                 int row = byStart[ps++];
                 int j = rowState[row];
-                wAt[j][slotOf[subject[row]]] += w[row];
+                tracker.AddRow(subject[row], j, w[row]);
                 nW[j] += w[row];
                 nCount[j]++;
             }
@@ -407,41 +393,16 @@ public static class MultiState
             {
                 int row = byStop[pe++];
                 int j = rowState[row];
-                wAt[j][slotOf[subject[row]]] -= w[row];
+                tracker.RemoveRow(subject[row], j, w[row]);
                 nW[j] -= w[row];
                 nCount[j]--;
             }
 
+            bool folded = false;
             while (pout < m && lastStop[leaveOrder[pout]] < t)
             {
-                int sj = leaveOrder[pout++];
-                int slot = slotOf[sj];
-                if (slot < 0)
-                {
-                    continue;
-                }
-
-                for (int j = 0; j < S; j++)
-                {
-                    for (int k = 0; k < S; k++)
-                    {
-                        M[j, k] += Uw[j][slot] * Uw[k][slot];
-                        Mabs[j, k] += Math.Abs(Uw[j][slot] * Uw[k][slot]);
-                    }
-                }
-
-                int last = live - 1;
-                int moved = subjectAt[last];
-                for (int k = 0; k < S; k++)
-                {
-                    Uw[k][slot] = Uw[k][last];
-                    wAt[k][slot] = wAt[k][last];
-                }
-
-                subjectAt[slot] = moved;
-                slotOf[moved] = slot;
-                slotOf[sj] = -1;
-                live--;
+                tracker.Fold(leaveOrder[pout++]);
+                folded = true;
             }
 
             for (int j = 0; j < S; j++)
@@ -482,32 +443,20 @@ public static class MultiState
                     }
                 }
 
-                // U <- U (I + dA): only the columns of states with a non-zero row or column change
+                // the at-risk terms per unit weight, c_jk = p_j dA_jk / n_j, and the subjects moving j -> k at t
+                Array.Clear(c);
                 for (int j = 0; j < S; j++)
                 {
-                    if (dA[j, j] != 0)
-                    {
-                        Array.Copy(Uw[j], old[j], live);   // reused buffers: no allocation per event time
-                    }
-                }
-
-                for (int j = 0; j < S; j++)
-                {
-                    if (dA[j, j] == 0)
-                    {
-                        continue;
-                    }
-
                     for (int k = 0; k < S; k++)
                     {
-                        if (dA[j, k] != 0)
+                        if (k != j && dA[j, k] != 0)
                         {
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(old[j].AsSpan(0, live), dA[j, k], Uw[k].AsSpan(0, live), Uw[k].AsSpan(0, live));
+                            c[j, k] = p[j] * dA[j, k] / nW[j];
                         }
                     }
                 }
 
-                // dN terms: a subject moving j -> k at t
+                moves.Clear();
                 for (int q = pe; q < n && b[byStop[q]] == t; q++)
                 {
                     int row = byStop[q];
@@ -519,25 +468,11 @@ public static class MultiState
                     int j = rowState[row], k = stateIndex[toState[row]];
                     if (j != k)
                     {
-                        double v = w[row] * p[j] / nW[j];
-                        Uw[j][slotOf[subject[row]]] -= v;
-                        Uw[k][slotOf[subject[row]]] += v;
+                        moves.Add((subject[row], j, k, w[row] * p[j] / nW[j]));
                     }
                 }
 
-                // at-risk terms: every subject at risk in j, weighted, for each transition j -> k
-                for (int j = 0; j < S; j++)
-                {
-                    for (int k = 0; k < S; k++)
-                    {
-                        if (k != j && dA[j, k] != 0)
-                        {
-                            double c = p[j] * dA[j, k] / nW[j];
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j].AsSpan(0, live), c, Uw[j].AsSpan(0, live), Uw[j].AsSpan(0, live));
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wAt[j].AsSpan(0, live), -c, Uw[k].AsSpan(0, live), Uw[k].AsSpan(0, live));
-                        }
-                    }
-                }
+                tracker.Step(dA, c, moves);
 
                 // p(t) = p(t-) (I + dA)
                 var next = new double[S];
@@ -553,21 +488,11 @@ public static class MultiState
                 }
 
                 p = next;
-
-                // the folded subjects: M <- H' M H (and |H|' |M| |H| for the rounding scale)
-                Congruence(M, dA, S, false);
-                Congruence(Mabs, dA, S, true);
             }
 
-            if (any || pout > 0)
+            if (any || folded || pout > 0)
             {
-                for (int k = 0; k < S; k++)
-                {
-                    var u = Uw[k].AsSpan(0, live);
-                    // a folded variance within rounding of its scale is 0 (a state everyone has left, say)
-                    double folded = M[k, k] <= 64 * 2.220446049250313e-16 * Mabs[k, k] ? 0 : M[k, k];
-                    seNow[k] = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(u, u) + folded);
-                }
+                tracker.StdErr(seNow);
             }
 
             Array.Copy(p, 0, prob, ti * S, S);
@@ -588,44 +513,5 @@ public static class MultiState
             Initial = initial,
             InitialStdErr = initialSe,
         };
-    }
-
-    /// <summary>M ← HᵀMH with H = I + dA (absolute values of H when <paramref name="absolute"/>).</summary>
-    private static void Congruence(double[,] M, double[,] dA, int S, bool absolute)
-    {
-        double H(int r, int c)
-        {
-            double h = (r == c ? 1 : 0) + dA[r, c];
-            return absolute ? Math.Abs(h) : h;
-        }
-
-        var hm = new double[S, S];
-        for (int j = 0; j < S; j++)
-        {
-            for (int k = 0; k < S; k++)
-            {
-                double v = 0;
-                for (int r = 0; r < S; r++)
-                {
-                    v += H(r, j) * M[r, k];
-                }
-
-                hm[j, k] = v;
-            }
-        }
-
-        for (int j = 0; j < S; j++)
-        {
-            for (int k = 0; k < S; k++)
-            {
-                double v = 0;
-                for (int r = 0; r < S; r++)
-                {
-                    v += hm[j, r] * H(r, k);
-                }
-
-                M[j, k] = v;
-            }
-        }
     }
 }

@@ -6,11 +6,22 @@ namespace CarTRisk.Tests.MultiState;
 /// <summary>Multi-state Aalen-Johansen against Golden/Round3/MultiState/aj.expected.json (survfit with id): closed forms at 1e-10.</summary>
 public sealed class MultiStateGoldenTests
 {
-    public static TheoryData<string> Fits() => [.. Golden.Json("Round3/MultiState/aj.expected.json")["fits"]!.AsArray().Select(f => (string)f!["name"]!)];
+    /// <summary>Each fit with both influence bookkeepings: per subject (survfit's) and grouped by anchor time (large data).</summary>
+    public static TheoryData<string, bool> Fits()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var f in Golden.Json("Round3/MultiState/aj.expected.json")["fits"]!.AsArray())
+        {
+            data.Add((string)f!["name"]!, false);
+            data.Add((string)f!["name"]!, true);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Fits))]
-    public void AalenJohansen_EqualsSurvfit(string name)
+    public void AalenJohansen_EqualsSurvfit(string name, bool grouped)
     {
         var f = Golden.Json("Round3/MultiState/aj.expected.json")["fits"]!.AsArray().First(x => (string)x!["name"]! == name)!;
         var lines = File.ReadAllLines(Golden.PathOf("Round3/MultiState/" + (string)f["csv"]!)).Where(l => l.Length > 0).ToArray();
@@ -19,7 +30,7 @@ public sealed class MultiStateGoldenTests
         int ia = Array.IndexOf(h, (string)f["start"]!), ib = Array.IndexOf(h, (string)f["stop"]!), it = Array.IndexOf(h, (string)f["to"]!), id = Array.IndexOf(h, (string)f["id"]!);
         var fit = CarTRisk.MultiState.AalenJohansen(rows.Select(r => double.Parse(r[ia], CultureInfo.InvariantCulture)).ToArray(),
             rows.Select(r => double.Parse(r[ib], CultureInfo.InvariantCulture)).ToArray(), rows.Select(r => r[it]).ToArray(), rows.Select(r => r[id]).ToArray(),
-            MultiStateOptions.Default with { CensorState = (string)f["censor_state"]!, TimeFix = (bool)f["timefix"]! });
+            MultiStateOptions.Default with { CensorState = (string)f["censor_state"]!, TimeFix = (bool)f["timefix"]!, Grouped = grouped });
         Assert.Equal(f["states"]!.AsArray().Select(v => (string)v!).ToArray(), fit.States.ToArray());
         Assert.Equal(Golden.Array(f["times"]), fit.Times.ToArray());
         Assert.Equal(f["transitions"]!.AsArray().Select(t => new MultiStateTransition((string)t![0]!, (string)t[1]!)).ToArray(), fit.Transitions.ToArray());
@@ -55,14 +66,24 @@ public sealed class MultiStateGoldenTests
 }
 
 /// <summary>40 random multi-state data sets (Golden/Round3/MultiStateDiff/generate.R, survfit): tied times, late entry,
-/// initial states and weights; every field compared.</summary>
+/// initial states and weights; every field compared, with both influence bookkeepings.</summary>
 public sealed class MultiStateDifferentialTests
 {
-    public static TheoryData<int> Indices() => [.. Enumerable.Range(0, 40)];
+    public static TheoryData<int, bool> Indices()
+    {
+        var data = new TheoryData<int, bool>();
+        for (int i = 0; i < 40; i++)
+        {
+            data.Add(i, false);
+            data.Add(i, true);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Indices))]
-    public void AalenJohansen_EqualsSurvfit(int index)
+    public void AalenJohansen_EqualsSurvfit(int index, bool grouped)
     {
         var c = Golden.Json("Round3/MultiStateDiff/ms_diff.json")["cases"]![index]!;
         string[] S(string k) => [.. c[k]!.AsArray().Select(v => (string)v!)];
@@ -71,6 +92,7 @@ public sealed class MultiStateDifferentialTests
         {
             InitialStates = useIstate ? S("istate") : null,
             Weights = useW ? Golden.Array(c["w"]) : null,
+            Grouped = grouped,
         });
         Assert.Equal(S("states"), fit.States.ToArray());
         Assert.Equal(Golden.Array(c["time"]), fit.Times.ToArray());
@@ -154,5 +176,68 @@ public sealed class TransitionDiagramTests
         Assert.Contains("&lt;11", shown);
         var open = Texts(CarTRisk.Plotting.Figures.TransitionDiagram(fit, null, CarTRisk.Plotting.FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg());
         Assert.Contains("3", open);
+    }
+}
+
+/// <summary>The grouped influence bookkeeping (used from <see cref="CarTRisk.MultiState.GroupedFromRows"/> rows) against the
+/// per-subject one on larger random paths than R's differential cases: five states, gaps between a subject's rows, late
+/// entry, zero and fractional weights, heavy ties. Probabilities, numbers at risk and cumulative hazards are the same
+/// computation (bit for bit); standard errors agree to rounding.</summary>
+public sealed class GroupedInfluenceTwinTests
+{
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    public void Grouped_EqualsPerSubject(int seed, bool weighted)
+    {
+        var rng = new Random(seed);
+        var start = new List<double>();
+        var stop = new List<double>();
+        var to = new List<string>();
+        var ids = new List<string>();
+        var w = new List<double>();
+        string[] states = ["relapse", "cytopenia", "malignancy", "death"];
+        for (int i = 0; i < 3000; i++)
+        {
+            double t = rng.NextDouble() < 0.2 ? rng.Next(0, 50) : 0;   // late entry
+            double wi = weighted ? (rng.NextDouble() < 0.05 ? 0 : 0.25 + rng.NextDouble()) : 1;
+            string current = "(s0)";
+            for (int k = 0; k < 4; k++)
+            {
+                double len = 1 + rng.Next(120);
+                string next = rng.NextDouble() < 0.35 ? "censor" : states[rng.Next(states.Length)];
+                if (next == current)
+                {
+                    next = "censor";
+                }
+
+                start.Add(t);
+                stop.Add(t + len);
+                to.Add(next);
+                ids.Add("P" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.Add(wi);
+                t += len + (rng.NextDouble() < 0.1 ? rng.Next(1, 20) : 0);   // a gap before the next row
+                if (next is "censor" or "death")
+                {
+                    break;
+                }
+
+                current = next;
+            }
+        }
+
+        var options = MultiStateOptions.Default with { Weights = weighted ? [.. w] : null };
+        var slot = CarTRisk.MultiState.AalenJohansen([.. start], [.. stop], to, ids, options with { Grouped = false });
+        var grouped = CarTRisk.MultiState.AalenJohansen([.. start], [.. stop], to, ids, options with { Grouped = true });
+        Assert.Equal(slot.Times.ToArray(), grouped.Times.ToArray());
+        Assert.Equal(slot.Probability.ToArray(), grouped.Probability.ToArray());
+        Assert.Equal(slot.AtRisk.ToArray(), grouped.AtRisk.ToArray());
+        Assert.Equal(slot.CumulativeHazard.ToArray(), grouped.CumulativeHazard.ToArray());
+        for (int i = 0; i < slot.StdErr.Length; i++)
+        {
+            NumericAssert.Close(slot.StdErr[i], grouped.StdErr[i], 1e-11, 1e-15, $"seed {seed} std_err[{i}]");
+        }
     }
 }
