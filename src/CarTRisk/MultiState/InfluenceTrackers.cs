@@ -465,6 +465,13 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
 
     private void Reanchor(int s, int st)
     {
+        if (pending is not null && group[s] == pending.Index)
+        {
+            // still in the group anchored now (P = I, Q = 0): its influence is u; only the state changes
+            Restate(pending, s, st);
+            return;
+        }
+
         Span<double> now = stackalloc double[S];
         Current(s, now);
         if (group[s] >= 0)
@@ -473,6 +480,43 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
         }
 
         Join(s, now, st);
+    }
+
+    private void Restate(Group g, int s, int st)
+    {
+        var us = u.AsSpan(s * S, S);
+        double w = weight[s];
+        int old = state[s];
+        if (old >= 0)
+        {
+            for (int r = 0; r < S; r++)
+            {
+                g.B[(old * S) + r] -= w * us[r];
+                g.Babs[(old * S) + r] -= Math.Abs(w * us[r]);
+            }
+
+            g.C[old] -= w * w;
+            if (--g.InState[old] == 0)
+            {
+                g.B.AsSpan(old * S, S).Clear();
+                g.Babs.AsSpan(old * S, S).Clear();
+                g.C[old] = 0;
+            }
+        }
+
+        if (st >= 0)
+        {
+            for (int r = 0; r < S; r++)
+            {
+                g.B[(st * S) + r] += w * us[r];
+                g.Babs[(st * S) + r] += Math.Abs(w * us[r]);
+            }
+
+            g.C[st] += w * w;
+            g.InState[st]++;
+        }
+
+        state[s] = st;
     }
 
     private void Leave(int s)

@@ -228,7 +228,10 @@ public static class MultiState
             }
         }
 
-        if (options.TimeFix && TimeFix.Apply(b, a) is { } fix)
+        // near ties cannot occur among non-negative whole numbers below 1/tol: no sort needed then
+        bool plainIntegers = Kernels.TableKernels.Scan(a) is { FirstInvalid: < 0 } sa && !TimeFix.MayApply(sa)
+            && Kernels.TableKernels.Scan(b) is { FirstInvalid: < 0 } sb && !TimeFix.MayApply(sb);
+        if (options.TimeFix && !plainIntegers && TimeFix.Apply(b, a) is { } fix)
         {
             b = fix.Exit;
             a = fix.Entry!;
@@ -236,14 +239,10 @@ public static class MultiState
 
         // states: (s0) then the entered states, or exactly the states named (with initial states), ordinal order
         string censor = options.CensorState;
-        var named = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (string s in toState)
-        {
-            if (s != censor)
-            {
-                named.Add(s);
-            }
-        }
+        var valueCodes = new Dictionary<string, int>(StringComparer.Ordinal);
+        var values = new List<string>();
+        var toCode = Codes(toState, valueCodes, values);
+        var named = new SortedSet<string>(values.Where(v => v != censor), StringComparer.Ordinal);
 
         if (options.InitialStates is { } init)
         {
@@ -257,36 +256,67 @@ public static class MultiState
         var stateIndex = states.Select((s, k) => (s, k)).ToDictionary(x => x.s, x => x.k, StringComparer.Ordinal);
         int S = states.Length;
 
-        // subjects, their rows in time order, the state of each row
-        var subjectOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var rowsOf = new List<List<int>>();
-        var subject = new int[n];
+        // the state each row enters (-1: censored)
+        var codeState = values.Select(v => v == censor ? -1 : stateIndex[v]).ToArray();
+        var toIndex = new int[n];
         for (int i = 0; i < n; i++)
         {
-            if (!subjectOf.TryGetValue(ids[i], out int sj))
-            {
-                sj = rowsOf.Count;
-                subjectOf[ids[i]] = sj;
-                rowsOf.Add([]);
-            }
-
-            subject[i] = sj;
-            rowsOf[sj].Add(i);
+            toIndex[i] = codeState[toCode[i]];
         }
 
-        int m = rowsOf.Count;
+        // subjects (ordinal of first appearance) and their rows in time order (offsets into one array), the state of
+        // each row
+        var subject = Codes(ids, new Dictionary<string, int>(StringComparer.Ordinal), null);
+        int m = 0;
+        foreach (int sj in subject)
+        {
+            m = Math.Max(m, sj + 1);
+        }
+
+        var rowOffset = new int[m + 1];
+        foreach (int sj in subject)
+        {
+            rowOffset[sj + 1]++;
+        }
+
+        for (int sj = 0; sj < m; sj++)
+        {
+            rowOffset[sj + 1] += rowOffset[sj];
+        }
+
+        var rowList = new int[n];
+        var fill = (int[])rowOffset.Clone();
+        for (int i = 0; i < n; i++)
+        {
+            rowList[fill[subject[i]]++] = i;
+        }
+
         var rowState = new int[n];
         var subjectWeight = new double[m];
         var initialState = new int[m];
+        var firstStart = new double[m];
+        var lastStop = new double[m];
         for (int sj = 0; sj < m; sj++)
         {
-            var rows = rowsOf[sj];
-            rows.Sort((x, y) => a[x] != a[y] ? a[x].CompareTo(a[y]) : x.CompareTo(y));
+            var rows = rowList.AsSpan(rowOffset[sj], rowOffset[sj + 1] - rowOffset[sj]);
+            bool ordered = true;
+            for (int r = 1; r < rows.Length && ordered; r++)
+            {
+                ordered = a[rows[r - 1]] < a[rows[r]] || (a[rows[r - 1]] == a[rows[r]] && rows[r - 1] < rows[r]);
+            }
+
+            if (!ordered)
+            {
+                rows.Sort((x, y) => a[x] != a[y] ? a[x].CompareTo(a[y]) : x.CompareTo(y));
+            }
+
             int first = rows[0];
             int state = options.InitialStates is { } iv ? stateIndex[iv[first]] : 0;
             initialState[sj] = state;
             subjectWeight[sj] = w[first];
-            for (int r = 0; r < rows.Count; r++)
+            firstStart[sj] = a[first];
+            double last = double.NegativeInfinity;
+            for (int r = 0; r < rows.Length; r++)
             {
                 int row = rows[r];
                 if (r > 0 && a[row] < b[rows[r - 1]])
@@ -300,29 +330,55 @@ public static class MultiState
                 }
 
                 rowState[row] = state;
-                if (toState[row] != censor)
+                last = Math.Max(last, b[row]);
+                if (toIndex[row] >= 0)
                 {
-                    state = stateIndex[toState[row]];
+                    state = toIndex[row];
                 }
             }
+
+            lastStop[sj] = last;
         }
 
         // time 0 as survival 3.5-3's survfitCI: the first transition time (the last stop when there is none); the
         // initial distribution is that of the rows at risk then (start < t0 <= stop), weighted, by the state of each row.
         // Its influence is not part of std.err (survfit's default influence = FALSE leaves it out)
-        var transitionStops = Enumerable.Range(0, n).Where(i => toState[i] != censor).Select(i => b[i]).ToArray();
-        double t0 = transitionStops.Length > 0 ? transitionStops.Min() : b.Max();
+        double t0 = double.PositiveInfinity, bMax = double.NegativeInfinity;
+        for (int i = 0; i < n; i++)
+        {
+            bMax = Math.Max(bMax, b[i]);
+            if (toIndex[i] >= 0)
+            {
+                t0 = Math.Min(t0, b[i]);
+            }
+        }
+
+        if (double.IsPositiveInfinity(t0))
+        {
+            t0 = bMax;
+        }
+
         var p = new double[S];
-        var atT0 = Enumerable.Range(0, n).Where(i => a[i] < t0 && b[i] >= t0).ToArray();
-        double W0 = atT0.Sum(i => w[i]);
+        double W0 = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (a[i] < t0 && b[i] >= t0)
+            {
+                W0 += w[i];
+            }
+        }
+
         if (!(W0 > 0))
         {
             throw new ArgumentException($"no row with a positive weight is at risk at the first transition time {Guard.Show(t0)}.", nameof(start));
         }
 
-        foreach (int i in atT0)
+        for (int i = 0; i < n; i++)
         {
-            p[rowState[i]] += w[i] / W0;
+            if (a[i] < t0 && b[i] >= t0)
+            {
+                p[rowState[i]] += w[i] / W0;
+            }
         }
 
         var initial = (double[])p.Clone();
@@ -332,16 +388,26 @@ public static class MultiState
         // w_i U_ik (survfit's layout), so each event time costs a few vector operations over the subjects: the columns
         // of U that H touches, the dN terms of the subjects with a transition, and the at-risk terms through the
         // weighted at-risk indicator of each state (kept up to date as rows enter and leave).
-        var times = b.Distinct().Order().ToArray();
+        // stable radix orders (ties in input order, as a stable sort by time)
+        var byStart = Kernels.RadixOrder.Order(a, descending: false);
+        var byStop = Kernels.RadixOrder.Order(b, descending: false);
+        var distinctStops = new List<double>();
+        foreach (int i in byStop)
+        {
+            if (distinctStops.Count == 0 || b[i] != distinctStops[^1])
+            {
+                distinctStops.Add(b[i]);
+            }
+        }
+
+        var times = distinctStops.ToArray();
         int T = times.Length;
-        var byStart = Enumerable.Range(0, n).OrderBy(i => a[i]).ToArray();
-        var byStop = Enumerable.Range(0, n).OrderBy(i => b[i]).ToArray();
         var transitionCount = new Dictionary<(int From, int To), int>();
         for (int i = 0; i < n; i++)
         {
-            if (toState[i] != censor)
+            if (toIndex[i] >= 0)
             {
-                var key = (rowState[i], stateIndex[toState[i]]);
+                var key = (rowState[i], toIndex[i]);
                 transitionCount[key] = transitionCount.GetValueOrDefault(key) + 1;
             }
         }
@@ -358,10 +424,8 @@ public static class MultiState
         IInfluenceTracker tracker = (options.Grouped ?? n >= GroupedFromRows)
             ? new GroupedInfluence(S, subjectWeight)
             : new SlotInfluence(S, m);
-        var firstStart = rowsOf.Select(r => a[r[0]]).ToArray();
-        var lastStop = rowsOf.Select(r => r.Max(i => b[i])).ToArray();
-        var enterOrder = Enumerable.Range(0, m).OrderBy(x => firstStart[x]).ToArray();
-        var leaveOrder = Enumerable.Range(0, m).OrderBy(x => lastStop[x]).ToArray();
+        var enterOrder = Kernels.RadixOrder.Order(firstStart, descending: false);
+        var leaveOrder = Kernels.RadixOrder.Order(lastStop, descending: false);
         int pin = 0, pout = 0;
 
         var nW = new double[S];
@@ -417,9 +481,9 @@ public static class MultiState
             for (int q = pe; q < n && b[byStop[q]] == t; q++)
             {
                 int row = byStop[q];
-                if (toState[row] != censor)
+                if (toIndex[row] >= 0)
                 {
-                    dW[rowState[row], stateIndex[toState[row]]] += w[row];
+                    dW[rowState[row], toIndex[row]] += w[row];
                     any = true;
                 }
             }
@@ -460,12 +524,12 @@ public static class MultiState
                 for (int q = pe; q < n && b[byStop[q]] == t; q++)
                 {
                     int row = byStop[q];
-                    if (toState[row] == censor)
+                    if (toIndex[row] < 0)
                     {
                         continue;
                     }
 
-                    int j = rowState[row], k = stateIndex[toState[row]];
+                    int j = rowState[row], k = toIndex[row];
                     if (j != k)
                     {
                         moves.Add((subject[row], j, k, w[row] * p[j] / nW[j]));
@@ -513,5 +577,33 @@ public static class MultiState
             Initial = initial,
             InitialStdErr = initialSe,
         };
+    }
+
+    /// <summary>Each value's code (ordinal of first appearance); a row that repeats the previous row's value skips the
+    /// dictionary. With <paramref name="values"/>, the distinct values in code order are collected there.</summary>
+    private static int[] Codes(IReadOnlyList<string> column, Dictionary<string, int> codes, List<string>? values)
+    {
+        var result = new int[column.Count];
+        string? previous = null;
+        int code = -1;
+        for (int i = 0; i < column.Count; i++)
+        {
+            string v = column[i];
+            if (previous is null || !(ReferenceEquals(v, previous) || string.Equals(v, previous, StringComparison.Ordinal)))
+            {
+                if (!codes.TryGetValue(v, out code))
+                {
+                    code = codes.Count;
+                    codes[v] = code;
+                    values?.Add(v);
+                }
+
+                previous = v;
+            }
+
+            result[i] = code;
+        }
+
+        return result;
     }
 }
