@@ -2,7 +2,8 @@
 // in one run. Wall time of one call after a warm-up call on a smaller set; peak working set of this process.
 //   dotnet run -c Release benchmarks/compare-r-round3.cs -- [glm sizes] / [ate sizes] / [ms sizes]
 // Default: glm 10^6 and 10^7 rows x 10 covariates (R glm at 10^6); ate (5 confounders, 3 times) at 10^4, 10^5,
-// 10^6 (riskRegression::ate at 10^4 and 10^5); multi-state (4 states) at 10^4 and 10^5 subjects (survfit at both).
+// 10^6 (riskRegression::ate at 10^4 and 10^5), AIPTW at 10^4 (both); multi-state (4 states) at 10^4, 10^5 and 10^6
+// subjects (survfit at all three).
 // Needs Rscript with survival and riskRegression for the R column.
 #:project ../src/CarTRisk/CarTRisk.csproj
 #:property TreatWarningsAsErrors=false
@@ -134,10 +135,26 @@ foreach (int n in new[] { 10_000, 100_000, 1_000_000 })
     }
 
     Row("ate g-formula + SE, 5 confounders", n, s, r);
+    if (n == 10_000)
+    {
+        // the doubly robust estimator: outcome, propensity and censoring models (the first call warms the JIT)
+        AdjustedRisk.Estimate(time, cause, 1, trt, x, [365, 730, 1095], AdjustedRiskOptions.Default with { Estimator = RiskEstimator.Aiptw });
+        sw.Restart();
+        AdjustedRisk.Estimate(time, cause, 1, trt, x, [365, 730, 1095], AdjustedRiskOptions.Default with { Estimator = RiskEstimator.Aiptw });
+        double sa = sw.Elapsed.TotalSeconds;
+        double ra = double.NaN;
+        if (haveR)
+        {
+            string csv = Path.Combine(dir, "ate.csv");
+            ra = RunR($"suppressMessages(library(riskRegression)); d <- read.csv('{csv}'); d$trt <- factor(d$trt); t <- system.time({{ m <- CSC(Hist(time, cause) ~ trt + c0 + c1 + c2 + c3 + c4, data = d); ps <- glm(trt ~ c0 + c1 + c2 + c3 + c4, data = d, family = binomial); cm <- coxph(Surv(time, cause == 0) ~ trt + c0 + c1 + c2 + c3 + c4, data = d, x = TRUE); a <- ate(m, treatment = ps, censor = cm, data = d, times = c(365, 730, 1095), cause = 1, estimator = 'AIPTW', se = TRUE, verbose = FALSE) }})[['elapsed']]; cat(t, '\\n')");
+        }
+
+        Row("ate AIPTW + SE, 5 confounders", n, sa, ra);
+    }
 }
 
 // multi-state: (s0) -> a, b, c with up to three transitions per subject
-foreach (int n in new[] { 10_000, 100_000 })
+foreach (int n in new[] { 10_000, 100_000, 1_000_000 })
 {
     var rng = new Random(24);
     var st = new List<double>();

@@ -23,6 +23,9 @@ internal sealed record CurveSeries(string Label, int Group, double[] Time, doubl
 /// <summary>One row of the risk table: the whole (undisclosed-cut) columns of a group.</summary>
 internal sealed record RiskRow(string Label, int Group, double[] Time, double[] AtRisk, double[] Events, double[] Censored);
 
+/// <summary>A y-axis title as drawn: its lines (one or two, left to right) and their size in points.</summary>
+internal readonly record struct YTitle(string[] Lines, double Points);
+
 /// <summary>The layout shared by the Kaplan-Meier, cumulative incidence and naive-versus-Aalen-Johansen figures.</summary>
 internal static class CurvePlot
 {
@@ -65,22 +68,153 @@ internal static class CurvePlot
             }
         }
 
-        // horizontal layout
         var yTickLabels = yTicks.Select(v => Breaks.Percent(v, yStep)).ToArray();
         double groupW = blocks.Count == 0 ? 0 : riskRows.Max(r => canvas.Measure(r.Label, TickPoints).Width);
         double numberW = blocks.Count == 0 ? 0 : blocks.SelectMany(b => b.Cells.SelectMany(c => c)).Max(s => canvas.Measure(s, TickPoints).Width);
-        double left = Math.Max(LeftFor(canvas, yTickLabels), blocks.Count == 0 ? 0 : Pad + groupW + 10 + (numberW / 2));
         double lastTickW = canvas.Measure(Breaks.TimeLabel(ticks[^1], o.Scale), TickPoints).Width;
         double right = canvas.Width - Pad - Math.Max(lastTickW / 2, numberW / 2) - 4;
-
-        // vertical layout
-        double top = Top(canvas, o, zoomed);
         double tableH = blocks.Sum(b => rowH * (1 + b.Cells.Length) + 6);
         double bottom = canvas.Height - Pad - tableH - (blocks.Count > 0 ? 8 : 0) - AxisBelow(canvas);
-        RequireRoom(o, left, top, right, bottom, $"the labels and the {blocks.Sum(b => b.Cells.Length)}-row risk table");
+        string yTitle = o.YLabel ?? yLabel;
+
+        // the legend and the test go inside the data area where a corner holds them clear of the curves; where none
+        // does (small figures, long labels), they go in a band above it, wrapped to the width (issue 26: at a journal's
+        // single column they overprinted the curves and ran off the figure)
+        var legendItems = series.Where(s => input.Count > 1 || s.Label != input[0].Label).ToList();
+        var fullItems = legendItems;
+        var footnotes = new List<string>();
+        bool compact = false;
+        string? testText = o.Test?.Text(policy);
+        double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
+        bool legendOutside = false, testOutside = false, forceInside = false, forceLegendInside = false;
+        double left = 0, top = 0;
+        YTitle yt = default;
+        List<(double X1, double Y1, double X2, double Y2)> segments = [];
+        (double X, double Y) legendAt = default, testAt = default;
+        List<(double L, double T, double R, double B)> occupied = [];
+        double bandTop = 0;
+        List<List<(string Text, CurveSeries S, double W)>> legendRows = [];
+        for (int attempt = 0; attempt < 6; attempt++)
+        {
+            bandTop = Top(canvas, o, false);
+            top = Top(canvas, o, zoomed);
+            double bandH = 0;
+            double widthForBand = canvas.Width - (2 * Pad);
+            legendRows = legendOutside ? LegendRows(canvas, legendItems, widthForBand) : [];
+            bandH += legendRows.Count * itemH;
+            if (testOutside && testText is not null)
+            {
+                bandH += canvas.Measure(testText, TickPoints).Height + 4;
+            }
+
+            if (compact)
+            {
+                bandH += footnotes.Count * (canvas.Measure("Ag", NotePoints).Height + 2);
+            }
+
+            if (bandH > 0 && !zoomed)
+            {
+                bandH += (tickH / 2) + 2;   // the top y tick label reaches half a line above the plotting area
+            }
+
+            top += bandH;
+            yt = FitYTitle(canvas, yTitle, Math.Max(1, bottom - top));
+            left = Math.Max(LeftFor(canvas, yTickLabels, yt), blocks.Count == 0 ? 0 : Pad + groupW + 10 + (numberW / 2));
+            if ((bottom - top < 60 || right - left < 60) && (legendOutside || testOutside))
+            {
+                // no room for the band: the legend back inside first (the test is one line), then the test too, in the
+                // corners that cover the least of the curves
+                if (legendOutside)
+                {
+                    legendOutside = false;
+                    forceLegendInside = true;
+                }
+                else
+                {
+                    testOutside = false;
+                    forceInside = true;
+                }
+
+                continue;
+            }
+
+            RequireRoom(o, left, top, right, bottom, $"the labels and the {blocks.Sum(b => b.Cells.Length)}-row risk table");
+            segments = Segments(series, xEnd, y0, y1, left, top, right, bottom);
+            occupied = [];
+            if (o.HorizonDays is { } hd && hd > 0 && hd <= xEnd)
+            {
+                double hx = left + ((right - left) * hd / xEnd);
+                occupied.Add(HorizonBox(canvas, hd, hx, top, 2));
+                segments.Add((hx, top, hx, bottom));   // text does not cross the horizon line either
+            }
+
+            bool again = false;
+            if (legendItems.Count > 0 && !legendOutside)
+            {
+                double w = 30 + legendItems.Max(s => canvas.Measure(s.Label, TickPoints).Width);
+                double hgt = itemH * legendItems.Count;
+                if (!compact && w > right - left - 20)
+                {
+                    // labels too long for the plotting area: their "(not shown: ...)" notes become footnote marks
+                    (legendItems, footnotes) = Compact(fullItems);
+                    compact = footnotes.Count > 0;
+                    if (compact)
+                    {
+                        continue;
+                    }
+                }
+
+                var (lx, ly, score) = Corner(w, hgt, left, top, right, bottom, segments, occupied, rising);
+                if (!forceInside && !forceLegendInside && (score > 0 || w > right - left - 20 || hgt > bottom - top - 20))
+                {
+                    legendOutside = again = true;
+                }
+                else
+                {
+                    legendAt = (lx, ly);
+                    occupied.Add((lx, ly, lx + w, ly + hgt));
+                }
+            }
+
+            if (testText is not null && !testOutside && (!again || forceLegendInside))
+            {
+                var size = canvas.Measure(testText, TickPoints);
+                var (tx, ty, score) = Corner(size.Width, size.Height, left, top, right, bottom, segments, occupied, rising);
+                if (!forceInside && (score > 0 || size.Width > right - left - 20))
+                {
+                    testOutside = again = true;
+                }
+                else
+                {
+                    testAt = (tx, ty);
+                }
+            }
+
+            if (!again)
+            {
+                break;
+            }
+        }
 
         double X(double days) => left + ((right - left) * days / xEnd);
         double Y(double p) => bottom - ((bottom - top) * (p - y0) / (y1 - y0));
+
+        // y ticks thinned (every second, third ...) where a short plotting area would make their labels touch
+        if (yTicks.Length > 2)
+        {
+            int thin = 1;
+            while (yTicks.Length > 2 * thin && Math.Abs(Y(yTicks[thin]) - Y(yTicks[0])) < tickH * 1.15)
+            {
+                thin++;
+            }
+
+            if (thin > 1)
+            {
+                var keep = Enumerable.Range(0, yTicks.Length).Where(i => i % thin == 0).ToArray();
+                yTicks = [.. keep.Select(i => yTicks[i])];
+                yTickLabels = [.. keep.Select(i => yTickLabels[i])];
+            }
+        }
 
         // grid (data area only), then bands beneath every line, then lines, then marks
         foreach (double v in yTicks)
@@ -106,7 +240,6 @@ internal static class CurvePlot
             }
         }
 
-        var segments = new List<(double X1, double Y1, double X2, double Y2)>();
         foreach (var s in series)
         {
             var (xs, ys) = StepVertices(s.Time, s.Value, s.Start, xEnd, Continues(s, xEnd));
@@ -115,10 +248,6 @@ internal static class CurvePlot
                 var px = run.Select(p => X(p.X)).ToArray();
                 var py = run.Select(p => Y(p.Y)).ToArray();
                 canvas.Path(px, py, HouseStyle.Color(s.Group), 2, s.Pattern ?? HouseStyle.Pattern(s.Group));
-                for (int i = 1; i < px.Length; i++)
-                {
-                    segments.Add((px[i - 1], py[i - 1], px[i], py[i]));
-                }
             }
 
             if (o.CensorMarks)
@@ -136,28 +265,39 @@ internal static class CurvePlot
         var ink = HouseStyle.Text;
         Frame(canvas, o, left, top, right, bottom,
             ticks.Where(t => t <= xEnd + 1e-9).Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
-            yTicks.Select((v, i) => (Y(v), yTickLabels[i])), o.XLabel ?? $"Time from infusion ({Breaks.Unit(o.Scale)})", o.YLabel ?? yLabel, grid: false);
+            yTicks.Select((v, i) => (Y(v), yTickLabels[i])), o.XLabel ?? $"Time from infusion ({Breaks.Unit(o.Scale)})", yt, grid: false);
 
         if (zoomed)
         {
             canvas.Text($"Axis zoomed: {Breaks.PercentShort(y0)} to {Breaks.PercentShort(y1)}", left, top - 4, NotePoints, HouseStyle.Muted, Alignment.LowerLeft);
         }
 
-        var occupied = new List<(double L, double T, double R, double B)>();
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            occupied.Add(Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2));
+            Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2);
         }
 
-        // legend and test annotation in the emptiest corners
-        var legendItems = series.Where(s => input.Count > 1 || s.Label != input[0].Label).ToList();
-        if (legendItems.Count > 0)
+        // the legend and the test: inside where placed, else in the band under the title
+        double band = bandTop;
+        if (legendOutside)
         {
-            double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
-            double w = 30 + legendItems.Max(s => canvas.Measure(s.Label, TickPoints).Width);
-            double hgt = itemH * legendItems.Count;
-            var (lx, ly) = Corner(w, hgt, left, top, right, bottom, segments, occupied, rising);
-            occupied.Add((lx, ly, lx + w, ly + hgt));
+            foreach (var row in legendRows)
+            {
+                double x = Pad;
+                double cy = band + (itemH / 2);
+                foreach (var (text, s, w) in row)
+                {
+                    canvas.Line(x, cy, x + 22, cy, HouseStyle.Color(s.Group), 2.5, s.Pattern ?? HouseStyle.Pattern(s.Group));
+                    canvas.Text(text, x + 28, cy, TickPoints, ink, Alignment.MiddleLeft);
+                    x += w;
+                }
+
+                band += itemH;
+            }
+        }
+        else if (legendItems.Count > 0)
+        {
+            var (lx, ly) = legendAt;
             for (int i = 0; i < legendItems.Count; i++)
             {
                 var s = legendItems[i];
@@ -167,12 +307,25 @@ internal static class CurvePlot
             }
         }
 
-        if (o.Test is { } test)
+        if (compact)
         {
-            string text = test.Text(policy);
-            var size = canvas.Measure(text, TickPoints);
-            var (tx, ty) = Corner(size.Width, size.Height, left, top, right, bottom, segments, occupied, rising);
-            canvas.Text(text, tx, ty, TickPoints, ink, Alignment.UpperLeft);
+            foreach (string note in footnotes)
+            {
+                canvas.Text(note, Pad, band, NotePoints, HouseStyle.Muted, Alignment.UpperLeft);
+                band += canvas.Measure("Ag", NotePoints).Height + 2;
+            }
+        }
+
+        if (testText is not null)
+        {
+            if (testOutside)
+            {
+                canvas.Text(testText, Pad, band + 2, TickPoints, ink, Alignment.UpperLeft);
+            }
+            else
+            {
+                canvas.Text(testText, testAt.X, testAt.Y, TickPoints, ink, Alignment.UpperLeft);
+            }
         }
 
         // risk table: group labels left, numbers centred under the ticks, columns thinned if the numbers would touch
@@ -221,14 +374,109 @@ internal static class CurvePlot
     /// <summary>The space under the plotting area taken by the x tick labels and the x title.</summary>
     internal static double AxisBelow(Canvas canvas) => 6 + canvas.Measure("0123456789%", TickPoints).Height + 6 + canvas.Measure("Ag", AxisPoints).Height + 8;
 
-    /// <summary>The left edge of the plotting area given the y tick labels.</summary>
+    /// <summary>The left edge of the plotting area given the y tick labels (and a one-line y title).</summary>
     internal static double LeftFor(Canvas canvas, IEnumerable<string> yTickLabels) =>
         Pad + canvas.Measure("Ag", AxisPoints).Height + 8 + yTickLabels.Max(s => canvas.Measure(s, TickPoints).Width) + 8;
+
+    /// <summary>The left edge of the plotting area given the y tick labels and the y title's lines.</summary>
+    internal static double LeftFor(Canvas canvas, IEnumerable<string> yTickLabels, YTitle title) =>
+        Pad + Math.Max(canvas.Measure("Ag", AxisPoints).Height, title.Lines.Length * canvas.Measure("Ag", title.Points).Height) + 8
+        + yTickLabels.Max(s => canvas.Measure(s, TickPoints).Width) + 8;
+
+    /// <summary>The y title fitted to the height of the plotting area: one line at the axis size; else two lines split
+    /// at the space that makes the longer one shortest; else those lines smaller, down to 7 points; else the lines cut
+    /// with an ellipsis. It never runs past the plotting area into the title or the risk table.</summary>
+    internal static YTitle FitYTitle(Canvas canvas, string text, double span)
+    {
+        double Width(string t, double pts) => canvas.Measure(t, pts).Width;
+        if (Width(text, AxisPoints) <= span)
+        {
+            return new YTitle([text], AxisPoints);
+        }
+
+        string[] lines = [text];
+        double longest = Width(text, AxisPoints);
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == ' ')
+            {
+                string a = text[..i], b = text[(i + 1)..];
+                double m = Math.Max(Width(a, AxisPoints), Width(b, AxisPoints));
+                if (m < longest)
+                {
+                    longest = m;
+                    lines = [a, b];
+                }
+            }
+        }
+
+        if (longest <= span)
+        {
+            return new YTitle(lines, AxisPoints);
+        }
+
+        // a shorter title before a smaller one: "Cumulative incidence of secondary malignancy" -> "Cumulative incidence"
+        int of = text.IndexOf(" of ", StringComparison.Ordinal);
+        if (of > 0)
+        {
+            var shorter = FitYTitle(canvas, text[..of], span);
+            if (shorter.Points >= 9 && !shorter.Lines.Any(l => l.EndsWith('…')))
+            {
+                return shorter;
+            }
+        }
+
+        const double MinPoints = 7;
+        double pts = Math.Max(MinPoints, AxisPoints * span / longest);
+        pts = Math.Floor(pts * 4) / 4;
+        var fitted = lines.Select(l =>
+        {
+            if (Width(l, pts) <= span)
+            {
+                return l;
+            }
+
+            int keep = l.Length;
+            while (keep > 1 && Width(l[..keep] + "…", pts) > span)
+            {
+                keep--;
+            }
+
+            return l[..keep] + "…";
+        }).ToArray();
+        return new YTitle(fitted, pts);
+    }
 
     /// <summary>The house frame: optional light grid, the left and bottom spines, outward ticks, tick labels, axis
     /// titles and the title (left-aligned).</summary>
     internal static void Frame(Canvas canvas, FigureOptions o, double left, double top, double right, double bottom,
         IEnumerable<(double X, string Label)> xTicks, IEnumerable<(double Y, string Label)> yTicks, string xTitle, string yTitle, bool grid)
+    {
+        // one line, smaller or cut where it would run past the plotting area (the left margin holds one line)
+        var fit = FitYTitle(canvas, yTitle, Math.Max(1, bottom - top));
+        if (fit.Lines.Length > 1)
+        {
+            string joined = string.Join(" ", fit.Lines).Replace("… ", " ", StringComparison.Ordinal);
+            double pts = fit.Points;
+            while (pts > 7 && canvas.Measure(joined, pts).Width > bottom - top)
+            {
+                pts -= 0.25;
+            }
+
+            int keep = joined.Length;
+            while (keep > 1 && canvas.Measure(joined[..keep] + (keep < joined.Length ? "…" : ""), pts).Width > bottom - top)
+            {
+                keep--;
+            }
+
+            fit = new YTitle([keep < joined.Length ? joined[..keep] + "…" : joined], pts);
+        }
+
+        Frame(canvas, o, left, top, right, bottom, xTicks, yTicks, xTitle, fit, grid);
+    }
+
+    internal static void Frame(Canvas canvas, FigureOptions o, double left, double top, double right, double bottom,
+        IEnumerable<(double X, string Label)> xTicks, IEnumerable<(double Y, string Label)> yTicks, string xTitle, YTitle yTitle, bool grid)
     {
         var ink = HouseStyle.Text;
         var xs = xTicks.ToList();
@@ -257,7 +505,11 @@ internal static class CurvePlot
 
         double tickH = canvas.Measure("0123456789%", TickPoints).Height;
         canvas.Text(xTitle, (left + right) / 2, bottom + 6 + tickH + 6, AxisPoints, ink, Alignment.UpperCenter);
-        canvas.Text(yTitle, Pad + (canvas.Measure("Ag", AxisPoints).Height / 2), (top + bottom) / 2, AxisPoints, ink, Alignment.MiddleCenter, rotation: -90);
+        double lineH = canvas.Measure("Ag", yTitle.Points).Height;
+        for (int i = 0; i < yTitle.Lines.Length; i++)
+        {
+            canvas.Text(yTitle.Lines[i], Pad + (lineH * (i + 0.5)), (top + bottom) / 2, yTitle.Points, ink, Alignment.MiddleCenter, rotation: -90);
+        }
         if (o.Title is { } title)
         {
             canvas.Text(title, Pad, Pad, TitlePoints, ink, Alignment.UpperLeft);
@@ -425,9 +677,10 @@ internal static class CurvePlot
         return runs;
     }
 
-    /// <summary>The top-left of the corner box (inside the data area, 8 px from its edges) crossed by the least curve
-    /// length and by no earlier box; ties go to the side the curves leave free (top for rising curves).</summary>
-    private static (double X, double Y) Corner(double w, double h, double left, double top, double right, double bottom,
+    /// <summary>The top-left of the corner box (inside the data area, 10 px from its edges) crossed by the least curve
+    /// length and by no earlier box, with that length (+1e9 when every corner meets a box); ties go to the side the
+    /// curves leave free (top for rising curves).</summary>
+    private static (double X, double Y, double Score) Corner(double w, double h, double left, double top, double right, double bottom,
         List<(double X1, double Y1, double X2, double Y2)> segments, List<(double L, double T, double R, double B)> occupied, bool rising)
     {
         const double m = 10;
@@ -456,7 +709,93 @@ internal static class CurvePlot
             }
         }
 
-        return best;
+        return (best.Item1, best.Item2, bestScore);
+    }
+
+    /// <summary>The drawn curves as segments in figure coordinates (for placing the legend and the test).</summary>
+    private static List<(double X1, double Y1, double X2, double Y2)> Segments(List<CurveSeries> series, double xEnd, double y0, double y1,
+        double left, double top, double right, double bottom)
+    {
+        double X(double days) => left + ((right - left) * days / xEnd);
+        double Y(double p) => bottom - ((bottom - top) * (p - y0) / (y1 - y0));
+        var segments = new List<(double X1, double Y1, double X2, double Y2)>();
+        foreach (var s in series)
+        {
+            var (xs, ys) = StepVertices(s.Time, s.Value, s.Start, xEnd, Continues(s, xEnd));
+            foreach (var run in ClippedRuns(xs, ys, y0, y1))
+            {
+                for (int i = 1; i < run.Count; i++)
+                {
+                    segments.Add((X(run[i - 1].X), Y(run[i - 1].Y), X(run[i].X), Y(run[i].Y)));
+                }
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>Legend labels with their "(not shown: ...)" notes replaced by marks (*, †, ‡, §) and the notes as
+    /// footnotes ("* not shown: fewer than 11 events").</summary>
+    private static (List<CurveSeries> Items, List<string> Notes) Compact(List<CurveSeries> items)
+    {
+        string[] marks = ["*", "†", "‡", "§"];
+        var notes = new List<string>();
+        var result = new List<CurveSeries>();
+        foreach (var s in items)
+        {
+            int open = s.Label.LastIndexOf(" (not shown: ", StringComparison.Ordinal);
+            if (open < 0 || !s.Label.EndsWith(')'))
+            {
+                result.Add(s);
+                continue;
+            }
+
+            string note = s.Label[(open + 2)..^1];
+            int k = notes.IndexOf(note);
+            if (k < 0)
+            {
+                if (notes.Count == marks.Length)
+                {
+                    result.Add(s);
+                    continue;
+                }
+
+                notes.Add(note);
+                k = notes.Count - 1;
+            }
+
+            result.Add(s with { Label = s.Label[..open] + marks[k] });
+        }
+
+        return (result, [.. notes.Select((n, k) => marks[k] + " " + n)]);
+    }
+
+    /// <summary>Legend items in rows that fit the width (an item wider than the width gets a row of its own).</summary>
+    private static List<List<(string Text, CurveSeries S, double W)>> LegendRows(Canvas canvas, List<CurveSeries> items, double width)
+    {
+        var rows = new List<List<(string, CurveSeries, double)>>();
+        var row = new List<(string, CurveSeries, double)>();
+        double used = 0;
+        foreach (var s in items)
+        {
+            double w = 28 + canvas.Measure(s.Label, TickPoints).Width + 14;
+            if (row.Count > 0 && used + w > width)
+            {
+                rows.Add(row);
+                row = [];
+                used = 0;
+            }
+
+            row.Add((s.Label, s, w));
+            used += w;
+        }
+
+        if (row.Count > 0)
+        {
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     private static double LengthInside((double X1, double Y1, double X2, double Y2) s, double l, double t, double r, double b)
@@ -603,6 +942,13 @@ internal static class CurvePlot
         canvas.Line(x, top, x, bottom, line, 1.2, LinePattern.Dotted);
         canvas.Text(text, x + 4, top + labelDrop, NotePoints, label, Alignment.UpperLeft);
         var size = canvas.Measure(text, NotePoints);
+        return (x, top, x + 4 + size.Width, top + labelDrop + size.Height);
+    }
+
+    /// <summary>The box of the horizon label that <see cref="Horizon"/> draws, without drawing it.</summary>
+    internal static (double L, double T, double R, double B) HorizonBox(Canvas canvas, double days, double x, double top, double labelDrop)
+    {
+        var size = canvas.Measure(HorizonLabel(days), NotePoints);
         return (x, top, x + 4 + size.Width, top + labelDrop + size.Height);
     }
 

@@ -180,7 +180,10 @@ public static class MultiState
     /// The IJ influence of subject i: U_i(t) = U_i(t−)(I + dA) + p(t−)·∂(I + dA)/∂w_i, ∂dA_jk/∂w_i = (δ_ijk − dA_jk)/n_j
     /// for i at risk in j; se² = Σ_i (w_i U_i)², collapsed by id. As survival 3.5-3: p(0) is the weighted distribution of
     /// the states of the rows at risk at the first transition time t₀ (start &lt; t₀ ≤ stop), and its own influence is not
-    /// in the standard error (survfit's default influence = FALSE); the times are every distinct stop time.</summary>
+    /// in the standard error (survfit's default influence = FALSE); the times are every distinct stop time. Below 50,000
+    /// rows each subject's influence is updated at every transition time, as survfit does; from 50,000 rows subjects are
+    /// held in groups by the time they last changed (U_i = u_i·Π H + w_i·Q, a few S × S products per group and time),
+    /// which agrees with the per-subject sums to rounding and is several times faster at 10⁶ subjects.</summary>
     /// <param name="start">Row starts.</param>
     /// <param name="stop">Row stops, after their starts.</param>
     /// <param name="toState">The state entered at the row's stop, or the censor state.</param>

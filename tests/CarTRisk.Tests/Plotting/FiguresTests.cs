@@ -490,6 +490,49 @@ public sealed class FiguresTests
         Assert.Equal([0, 0.2, 0.4, 0.6, 0.8, 1], ForestPlot.LinearTicks(0, 1));
     }
 
+    /// <summary>Issue 26: at a journal's single column (3.5 x 3 inches at 300 DPI; 3.5 x 4.5 for six groups and their
+    /// risk table) no text overlaps another, the rotated y title included, and every text lies on the figure: the y title
+    /// is shortened or wrapped to the plotting area, the legend and the test leave the data area for a band under the
+    /// title when no corner holds them clear of the curves, and long "(not shown: ...)" legend notes become footnotes.</summary>
+    [Theory]
+    [InlineData(2, 3.0, false)]
+    [InlineData(2, 3.0, true)]
+    [InlineData(6, 4.5, false)]
+    [InlineData(6, 4.5, true)]
+    public void JournalColumn_NoTextOverlaps_NothingRunsOffTheFigure(int groups, double heightInches, bool inside)
+    {
+        var options = FigureOptions.Inches(3.5, heightInches, 300) with
+        {
+            Title = "Secondary malignancy after CAR T",
+            Disclosure = inside ? DisclosurePolicy.None : DisclosurePolicy.Default,
+        };
+        var two = Example.Where(r => r.Product is "axi-cel" or "ide-cel");
+        var test = FigureTest.From(GrayTest.Test(two.Durations.AsSpan(), two.Causes.AsSpan(), two.Records.Select(r => r.Product ?? "").ToArray().AsSpan(), 1));
+        var figures = new[]
+        {
+            Figures.CumulativeIncidence(CifByProduct(groups), options with { Test = test }),
+            Figures.KaplanMeier(KmByProduct(groups), options with { Test = test }),
+        };
+        foreach (var figure in figures)
+        {
+            var texts = SvgText.Parse(figure.ToSvg());
+            Assert.Contains(texts, t => t.Rotated);
+            foreach (var t in texts)
+            {
+                Assert.True(t.Left >= -1 && t.Right <= figure.Width + 1 && t.Top >= -1 && t.Bottom <= figure.Height + 1,
+                    $"'{t.Text}' ({t.Left:0}..{t.Right:0} x {t.Top:0}..{t.Bottom:0}) runs off the {figure.Width} x {figure.Height} figure");
+            }
+
+            for (int i = 0; i < texts.Count; i++)
+            {
+                for (int j = i + 1; j < texts.Count; j++)
+                {
+                    Assert.False(texts[i].Overlaps(texts[j]), $"'{texts[i].Text}' overlaps '{texts[j].Text}'");
+                }
+            }
+        }
+    }
+
     /// <summary>A stratum with no event (SIR 0, upper limit 200) is listed with an interval from the left edge but does
     /// not stretch a log axis: the ticks cover the informative rows (0.5 to 5), not 200.</summary>
     [Fact]

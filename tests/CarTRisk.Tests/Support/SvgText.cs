@@ -45,6 +45,15 @@ internal sealed record SvgText(string Text, double Left, double Right, double To
             double scale = Math.Sqrt((a * a) + (b * b));
             var xs = Attr("x").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, c)).ToArray();
             double y = double.Parse(Attr("y").Split(',')[0].Trim(), c);
+            if (Math.Abs(a) < 1e-9 && b < 0)
+            {
+                // rotated −90° (a y-axis title): the text runs upwards, its glyph height spans x
+                result.Add(new SvgText(System.Net.WebUtility.HtmlDecode(m.Groups["text"].Value),
+                    tx + ((y - (0.78 * fontSize)) * scale), tx + ((y + (0.22 * fontSize)) * scale),
+                    ty - ((xs[^1] + (0.65 * fontSize)) * scale), ty - (xs[0] * scale), Attr("fill"), fontSize * scale, true));
+                continue;
+            }
+
             double left = tx + (xs[0] * scale), right = tx + ((xs[^1] + (0.65 * fontSize)) * scale);
             double baseline = ty + (y * scale);
             result.Add(new SvgText(System.Net.WebUtility.HtmlDecode(m.Groups["text"].Value), left, right,
