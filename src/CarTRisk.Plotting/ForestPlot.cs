@@ -100,7 +100,7 @@ public static class ForestPlot
     public static Figure Draw(CoxModel model, FigureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Ratios(model.Terms, model.HazardRatio, model.Lower, model.Upper, model.ToTable(), Level("HR", model.Level), options);
+        return Ratios(model.TermLabels, model.Terms, model.HazardRatio, model.Lower, model.Upper, model.ToTable(), Level("HR", model.Level), "Hazard ratio", options);
     }
 
     /// <summary>Subdistribution hazard ratios of a Fine-Gray model (log axis, reference 1), suppressed as in
@@ -112,7 +112,7 @@ public static class ForestPlot
     public static Figure Draw(FineGrayModel model, FigureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Ratios(model.Terms, model.SubdistributionHazardRatio, model.Lower, model.Upper, model.ToTable(), Level("SHR", model.Level), options);
+        return Ratios(model.TermLabels, model.Terms, model.SubdistributionHazardRatio, model.Lower, model.Upper, model.ToTable(), Level("SHR", model.Level), "Subdistribution hazard ratio", options);
     }
 
     /// <summary>Standardized incidence ratios, overall and by sex, age band and calendar year (log axis, reference 1);
@@ -199,20 +199,51 @@ public static class ForestPlot
 
     /// <summary>Regression ratios: row j is suppressed where the model's report table (events row first) suppresses
     /// its estimate.</summary>
-    private static Figure Ratios(IReadOnlyList<string> terms, IReadOnlyList<double> ratio, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
-        ResultTable table, string header, FigureOptions? options)
+    /// <summary>A model's ratios: each term by its label (a level against its reference), its ratio, interval and p
+    /// as the model's table shows them under the policy, and the records and events under the axis.</summary>
+    private static Figure Ratios(IReadOnlyList<string> labels, IReadOnlyList<string> terms, IReadOnlyList<double> ratio, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
+        ResultTable table, string header, string measure, FigureOptions? options)
     {
+        var c = CultureInfo.InvariantCulture;
         var disclosure = (options ?? FigureOptions.Default).Disclosure;
         var shown = table.Render(disclosure);
-        var rows = new List<ForestRow>();
-        for (int j = 0; j < terms.Count; j++)
+        List<ForestRow> Rows(bool withP, IReadOnlyList<string> names) => [.. names.Select((label, j) =>
         {
-            bool hidden = shown[j + 3][1] == disclosure.Marker;   // header, Records, Events, then the terms
-            rows.Add(new ForestRow(terms[j], ratio[j], lower[j], upper[j]) { Suppressed = hidden, Text = hidden ? disclosure.Marker : null });
+            var line = shown[j + 3];   // header, Records, Events, then the terms: term, ratio, interval, p
+            bool hidden = line[1] == disclosure.Marker;
+            string text = hidden ? disclosure.Marker
+                : $"{ratio[j].ToString("0.00", c)} ({lower[j].ToString("0.00", c)} to {upper[j].ToString("0.00", c)}){(withP ? "; p " + PText(line[3]) : "")}";
+            return new ForestRow(label, ratio[j], lower[j], upper[j]) { Suppressed = hidden, Text = text };
+        })];
+
+        var o = options ?? FigureOptions.Default;
+        if (o.XLabel is null)
+        {
+            o = o with { XLabel = $"{measure} (log scale); {shown[1][1]} records, {shown[2][1]} events" };
         }
 
-        return Draw(rows, header, true, 1, options);
+        // a narrow figure (a journal column): the p column goes, then the long labels give way to the terms' names,
+        // before the figure is refused
+        try
+        {
+            return Draw(Rows(true, labels), header + "; p", true, 1, o);
+        }
+        catch (ArgumentOutOfRangeException) when (options is not null)
+        {
+            try
+            {
+                return Draw(Rows(false, labels), header, true, 1, o);
+            }
+            catch (ArgumentOutOfRangeException) when (!labels.SequenceEqual(terms))
+            {
+                return Draw(Rows(false, terms), header, true, 1, o);
+            }
+        }
     }
+
+    /// <summary>"= 0.012" or "&lt; 0.001" from the table's p text.</summary>
+    private static string PText(string p) =>
+        double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v < 0.001 ? "< 0.001" : "= " + p;
 
     private static string Level(string what, double level) => $"{what} ({(level * 100).ToString("0.####", CultureInfo.InvariantCulture)}% CI)";
 

@@ -68,6 +68,12 @@ public sealed class CoxModel
     /// <summary>The term names (= <c>names(coef(fit))</c>).</summary>
     public ImmutableArray<string> Terms { get; internal init; }
 
+    /// <summary>A label per term for figures ("sex: male vs female"; see <see cref="DesignMatrix.TermLabels"/>); the
+    /// terms themselves where the model was not fitted from a design matrix.</summary>
+    public ImmutableArray<string> TermLabels { get => labels.IsDefaultOrEmpty ? Terms : labels; internal set => labels = value; }
+
+    private ImmutableArray<string> labels;
+
     /// <summary>β̂ (= <c>coef(fit)</c>).</summary>
     public ImmutableArray<double> Coefficients { get; internal init; }
 
@@ -282,6 +288,7 @@ public static class CoxRegression
         var ev = events.ToArray();
         var levelEvents = covariates.IndicatorEvents(i => ev[i], options.Counts);
         var model = CoxFitter.Run(data, covariates.Terms, options);
+        model.TermLabels = covariates.TermLabels;
         model.TermEvents = [.. levelEvents];
         return model;
     }

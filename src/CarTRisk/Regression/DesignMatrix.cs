@@ -22,6 +22,16 @@ public sealed class DesignMatrix
     /// <summary>The term names, in column order (= <c>names(coef(fit))</c>).</summary>
     public ImmutableArray<string> Terms { get; }
 
+    /// <summary>A label per term for figures and readers: the covariate's name for a numeric term, "covariate: level vs
+    /// reference" for a level of a categorical one (<see cref="Terms"/> keeps R's names, e.g. "sexmale").</summary>
+    public ImmutableArray<string> TermLabels
+    {
+        get => labels.IsDefaultOrEmpty ? Terms : labels;
+        private init => labels = value;
+    }
+
+    private readonly ImmutableArray<string> labels;
+
     /// <summary>The number of rows (records).</summary>
     public int Rows { get; }
 
@@ -54,7 +64,7 @@ public sealed class DesignMatrix
             data[j] = dst;
         }
 
-        return new DesignMatrix(Terms, data, rowIndex.Length);
+        return new DesignMatrix(Terms, data, rowIndex.Length) { TermLabels = TermLabels };
     }
 
     /// <summary>Builds the matrix.</summary>
@@ -104,6 +114,7 @@ public sealed class DesignMatrix
         }
 
         var terms = new List<string>();
+        var labels = new List<string>();
         var data = new List<double[]>();
         foreach (var c in columns)
         {
@@ -122,6 +133,7 @@ public sealed class DesignMatrix
             if (c.IsNumeric)
             {
                 terms.Add(c.Name);
+                labels.Add(c.Name);
                 data.Add([.. c.NumericValues]);
                 continue;
             }
@@ -136,6 +148,7 @@ public sealed class DesignMatrix
             foreach (var level in levels.Where(l => l != reference))
             {
                 terms.Add(c.Name + level);
+                labels.Add($"{c.Name}: {level} vs {reference}");
                 data.Add(c.CategoricalValues.Select(v => v == level ? 1.0 : 0.0).ToArray());
             }
         }
@@ -146,7 +159,7 @@ public sealed class DesignMatrix
             throw new ArgumentException($"the term '{dup.Key}' appears twice; rename a covariate.", nameof(columns));
         }
 
-        return new DesignMatrix([.. terms], [.. data], n);
+        return new DesignMatrix([.. terms], [.. data], n) { TermLabels = [.. labels] };
     }
 
     /// <summary>For each term, the events among rows whose value is 1 when the column is a 0/1 indicator (a level of a

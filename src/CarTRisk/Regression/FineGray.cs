@@ -55,6 +55,12 @@ public sealed class FineGrayModel
     /// <summary>The term names.</summary>
     public ImmutableArray<string> Terms { get; internal init; }
 
+    /// <summary>A label per term for figures ("sex: male vs female"; see <see cref="DesignMatrix.TermLabels"/>); the
+    /// terms themselves where the model was not fitted from a design matrix.</summary>
+    public ImmutableArray<string> TermLabels { get => labels.IsDefaultOrEmpty ? Terms : labels; internal set => labels = value; }
+
+    private ImmutableArray<string> labels;
+
     /// <summary>β̂ (= <c>fit$coef</c>).</summary>
     public ImmutableArray<double> Coefficients { get; internal init; }
 
@@ -280,6 +286,7 @@ public static class FineGray
 
         var data = FineGrayData.Prepare(durations, causes, eventOfInterest, covariates);
         var model = FineGrayData.Run(data, covariates.Terms, options);
+        model.TermLabels = covariates.TermLabels;
         model.TermEvents = [.. levelEvents];
         return model;
     }

@@ -440,12 +440,18 @@ public sealed class FiguresTests
         var x = DesignMatrix.Build(Covariate.Categorical("product", products, "axi-cel"));
         var cox = CoxRegression.Fit(Example.Durations.AsSpan(), Example.Causes.Select(c => c == 1).ToArray(), x);
         var texts = SvgText.Parse(ForestPlot.Draw(cox, FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).ToSvg());
-        Assert.Contains(texts, t => t.Text == "HR (95% CI)");
+        Assert.Contains(texts, t => t.Text == "HR (95% CI); p");
         Assert.Contains(texts, t => t.Text == "1");   // the reference break on the log axis
+        // issue 26: each level is named against its reference (not R's 'productbrexu-cel'), with its p, and the axis
+        // says how many records and events the model rests on
         foreach (string term in cox.Terms)
         {
-            Assert.Contains(texts, t => t.Text == term);
+            string level = term["product".Length..];
+            Assert.Contains(texts, t => t.Text == $"product: {level} vs axi-cel");
         }
+
+        Assert.Equal(cox.Terms.Length, texts.Count(t => t.Text.Contains("); p ", StringComparison.Ordinal)));
+        Assert.Contains(texts, t => t.Text == $"Hazard ratio (log scale); {cox.Observations} records, {cox.Events} events");
 
         // under the default policy every product level of the example rests on fewer than 11 of its own events: each
         // row is withheld (issue 21, recovery 7), its term still named
