@@ -69,6 +69,14 @@ public sealed class CohortSummary
     /// <summary>The number of adjustments made (may exceed the number kept).</summary>
     public long AdjustmentCount { get; init; }
 
+    /// <summary>The earliest infusion date among the patients; null for a summary built from aggregated counts
+    /// (<see cref="FromCounts"/>, a warehouse's GROUP BY), which hold no dates.</summary>
+    public DateOnly? FirstInfusion { get; init; }
+
+    /// <summary>The latest date in the data (last follow-up, malignancy or death): the effective data cut-off; null for
+    /// a summary built from aggregated counts.</summary>
+    public DateOnly? LatestDate { get; init; }
+
     /// <summary>Both a product literally named "(missing)" and patients without a product: the by-product split refuses
     /// to merge them (as <see cref="Cohort.GroupBy"/>).</summary>
     internal bool MissingClash { get; }
@@ -231,9 +239,23 @@ public sealed class CohortSummary
     {
         private readonly Dictionary<(string Product, int Days, int Cause, TransgeneStatus Transgene), long> counts = [];
         private bool sawNull, sawLiteralMissing;
+        private DateOnly? firstInfusion, latestDate;
 
         public void Add(CohortRecord r)
         {
+            var latest = r.LastFollowUpDate;
+            if (r.MalignancyDate is { } md && md > latest)
+            {
+                latest = md;
+            }
+
+            if (r.DeathDate is { } dd && dd > latest)
+            {
+                latest = dd;
+            }
+
+            firstInfusion = firstInfusion is { } f && f <= r.InfusionDate ? f : r.InfusionDate;
+            latestDate = latestDate is { } l && l >= latest ? l : latest;
             sawNull |= r.Product is null;
             sawLiteralMissing |= r.Product == Cohort.Missing;
             Add(r.Product ?? Cohort.Missing, r.DurationDays, (int)r.Outcome, r.Outcome == FollowUpOutcome.Malignancy ? r.Transgene : TransgeneStatus.NotTested, 1);
@@ -259,6 +281,15 @@ public sealed class CohortSummary
 
             sawNull |= other.sawNull;
             sawLiteralMissing |= other.sawLiteralMissing;
+            if (other.firstInfusion is { } f && !(firstInfusion <= f))
+            {
+                firstInfusion = f;
+            }
+
+            if (other.latestDate is { } l && !(latestDate >= l))
+            {
+                latestDate = l;
+            }
         }
 
         public CohortSummary Build(IReadOnlyList<string> ignored, IReadOnlyList<CohortAdjustment> adjustments, long adjustmentCount)
@@ -266,7 +297,12 @@ public sealed class CohortSummary
             var rows = counts.Select(kv => new CohortCount(kv.Key.Product, kv.Key.Days, kv.Key.Cause, kv.Key.Transgene, kv.Value))
                 .OrderBy(c => c.Product, StringComparer.Ordinal).ThenBy(c => c.Days).ThenBy(c => c.Cause).ThenBy(c => c.Transgene)
                 .ToImmutableArray();
-            return new CohortSummary(rows, ignored, adjustments, sawNull && sawLiteralMissing) { AdjustmentCount = adjustmentCount };
+            return new CohortSummary(rows, ignored, adjustments, sawNull && sawLiteralMissing)
+            {
+                AdjustmentCount = adjustmentCount,
+                FirstInfusion = firstInfusion,
+                LatestDate = latestDate,
+            };
         }
     }
 }

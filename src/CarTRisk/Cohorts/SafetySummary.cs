@@ -116,6 +116,10 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
     /// <summary>The shortest and longest follow-up in days.</summary>
     public (int Shortest, int Longest) FollowUpRange { get; init; }
 
+    /// <summary>The earliest infusion and the latest date in the data (the effective data cut-off), when the report was
+    /// computed from patient rows; null from aggregated counts.</summary>
+    public (DateOnly FirstInfusion, DateOnly LatestDate)? DataPeriod { get; init; }
+
     /// <summary>Why the onset fits are missing (fewer than two distinct onset days, or an onset on day 0), or null.</summary>
     public string? OnsetFitNote { get; init; }
 
@@ -329,6 +333,13 @@ internal static class SafetyTables
                 new DerivedCell($"{r.RatePer100PersonYears.Value.ToString("0.000", C)} ({r.RatePer100PersonYears.Interval.Lower.ToString("0.000", C)} to {r.RatePer100PersonYears.Interval.Upper.ToString("0.000", C)})", cases))
             .AddMargin(patients, cases, nonCases)
             .AddMargin(nonCases, deaths, aliveCensored);
+        if (r.DataPeriod is { } period)
+        {
+            // the period the data cover: a reviewer's first question after the counts (issue 26)
+            summary.AddRow(new TextCell("Data period: first infusion to latest date in the data (cut-off)"),
+                new TextCell($"{Cohort.Iso(period.FirstInfusion)} to {Cohort.Iso(period.LatestDate)}"));
+        }
+
         if (r.Sir is { } sir)
         {
             var observed = new CountCell(sir.Observed, hidden: true);
@@ -581,7 +592,8 @@ public static class SafetySummary
 
     /// <summary>The safety summary from the sufficient statistics (streamed from a file by
     /// <see cref="CohortCsv.Summarize(string)"/>, reduced by a warehouse, or built from a cohort): the same report as
-    /// <see cref="Compute(Cohort, double, double)"/> on the same patients, value for value.</summary>
+    /// <see cref="Compute(Cohort, double, double)"/> on the same patients, value for value, except the data period, which
+    /// only a summary read from patient rows holds (<see cref="CohortSummary.LatestDate"/>).</summary>
     /// <param name="summary">The summary; at least one patient with follow-up &gt; 0 days in total.</param>
     /// <param name="horizonDays">The horizon, finite and &gt; 0 (default 1095 = 3 years).</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
@@ -669,6 +681,7 @@ public static class SafetySummary
             Deaths = (int)summary.Deaths,
             MedianFollowUp = followUp.Median,
             FollowUpRange = (summary.Counts.Min(c => c.Days), summary.Counts.Max(c => c.Days)),
+            DataPeriod = summary.FirstInfusion is { } first && summary.LatestDate is { } latest ? (first, latest) : null,
         };
         report = WithOnsetAndConditional(report, summary, level);
         if (!byProduct)
