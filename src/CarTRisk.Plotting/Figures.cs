@@ -181,7 +181,9 @@ public static class Figures
 
         var time = curve.Times.Take(end).ToArray();
         var layers = Enumerable.Range(1, s - 1).Select(k => Enumerable.Range(0, end).Select(t => curve.Probability[(t * s) + k]).ToArray()).ToList();
-        return StackedPlot.DrawLayers(time, layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options);
+        var atRisk = Enumerable.Range(0, end).Select(t => (double)Enumerable.Range(0, s).Sum(k => curve.AtRisk[(t * s) + k])).ToArray();
+        return StackedPlot.DrawLayers(time, layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options,
+            new RiskRow("In follow-up", -1, time, atRisk, [], []));
     }
 
     /// <summary>The transition diagram of a multi-state fit: the states as boxes, an arrow per observed transition with

@@ -7,15 +7,32 @@ internal static class StackedPlot
 {
     private static readonly string[] CauseColours = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
 
+    /// <summary>The stacked cumulative incidences with the number at risk under the axis; under a disclosure threshold
+    /// the layers end at the last time with at least the threshold at risk (issue 26: they ran on over the tail that
+    /// rests on fewer people).</summary>
     public static Figure Draw(CumulativeIncidenceCurve curve, IReadOnlyList<string> causeLabels, FigureOptions o)
     {
-        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => curve.EstimateByCause[c].ToArray()).ToList();
-        return DrawLayers(curve.Time.ToArray(), layers, [.. causeLabels, "Event-free"], o);
+        int threshold = o.Disclosure.Threshold;
+        int end = curve.Time.Length;
+        while (end > 0 && threshold > 0 && curve.AtRisk[end - 1] < threshold)
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            throw new ArgumentException("no time with at least the disclosure threshold at risk: nothing can be drawn.", nameof(curve));
+        }
+
+        var time = curve.Time.Take(end).ToArray();
+        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => curve.EstimateByCause[c].Take(end).ToArray()).ToList();
+        var risk = new RiskRow("All patients", -1, time, [.. curve.AtRisk.Take(end)], [], []);
+        return DrawLayers(time, layers, [.. causeLabels, "Event-free"], o, risk);
     }
 
     /// <summary>Stacked layers from the bottom: <paramref name="layers"/>[c] is the probability of layer c at each time;
     /// the last label is the remainder up to 1 (light grey).</summary>
-    public static Figure DrawLayers(double[] time, IReadOnlyList<double[]> layers, IReadOnlyList<string> labels, FigureOptions o)
+    public static Figure DrawLayers(double[] time, IReadOnlyList<double[]> layers, IReadOnlyList<string> labels, FigureOptions o, RiskRow? risk = null)
     {
         var canvas = new Canvas(o);
         double dataEnd = time.Length == 0 ? 0 : time[^1];
@@ -26,11 +43,17 @@ internal static class StackedPlot
 
         // legend column on the right, one swatch per layer (top layer first, as stacked)
         double legendW = 20 + labels.Max(l => canvas.Measure(l, CurvePlot.TickPoints).Width) + 10;
-        double left = CurvePlot.LeftFor(canvas, yLabels);
+        // the number at risk under the axis (one row), as in the curve figures
+        bool table = risk is not null && o.NumberAtRisk;
+        double tickH = canvas.Measure("0123456789%", CurvePlot.TickPoints).Height;
+        double rowH = tickH * 1.45;
+        string[] cells = table ? ticks.Select(t => t > xEnd + 1e-9 ? "" : o.Disclosure.FormatCount(CurvePlot.AtRiskAt(risk!, t))).ToArray() : [];
+        double numberW = table ? cells.Max(c => canvas.Measure(c, CurvePlot.TickPoints).Width) : 0;
+        double left = Math.Max(CurvePlot.LeftFor(canvas, yLabels), table ? 10 + canvas.Measure(risk!.Label, CurvePlot.TickPoints).Width + 10 + (numberW / 2) : 0);
         double right = canvas.Width - 10 - legendW - 12;
         double top = CurvePlot.Top(canvas, o, note: false);
-        double bottom = canvas.Height - 10 - CurvePlot.AxisBelow(canvas);
-        CurvePlot.RequireRoom(o, left, top, right, bottom, "the labels and the legend");
+        double bottom = canvas.Height - 10 - CurvePlot.AxisBelow(canvas) - (table ? (2 * rowH) + 14 : 0);
+        CurvePlot.RequireRoom(o, left, top, right, bottom, table ? "the labels, the legend and the number at risk" : "the labels and the legend");
         double X(double days) => left + ((right - left) * days / xEnd);
         double Y(double p) => bottom - ((bottom - top) * p);
 
@@ -56,6 +79,25 @@ internal static class StackedPlot
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
             CurvePlot.Horizon(canvas, h, X(h), top, bottom, HouseStyle.Text.WithAlpha(0.6), HouseStyle.Text, 2);
+        }
+
+        if (table)
+        {
+            double y = bottom + CurvePlot.AxisBelow(canvas) + 6;
+            canvas.Text("Number at risk", 10, y + (rowH / 2), CurvePlot.TickPoints, HouseStyle.Text, Alignment.MiddleLeft, bold: true);
+            y += rowH;
+            canvas.Text(risk!.Label, 10, y + (rowH / 2), CurvePlot.TickPoints, HouseStyle.Text, Alignment.MiddleLeft);
+            var shown = ticks.Where(t => t <= xEnd + 1e-9).ToArray();
+            int every = 1;
+            while (shown.Length > every && (X(shown[every]) - X(shown[0])) < numberW + 8)
+            {
+                every++;
+            }
+
+            for (int k = 0; k < shown.Length; k += every)
+            {
+                canvas.Text(cells[k], X(shown[k]), y + (rowH / 2), CurvePlot.TickPoints, HouseStyle.Text, Alignment.MiddleCenter);
+            }
         }
 
         double itemH = canvas.Measure("Ag", CurvePlot.TickPoints).Height * 1.5;
