@@ -34,13 +34,15 @@ Save(Figures.CumulativeIncidence(cif, FigureOptions.Default with
 
 // Cell 4: the point of the safety report: the naive 1 - KM overstates the risk when death competes.
 var report = SafetySummary.Compute(cohort);
-Save(Figures.NaiveVersusAalenJohansen(report, FigureOptions.Default with { Title = "Naive 1 - Kaplan-Meier against Aalen-Johansen", Scale = TimeScale.Years }), "naive-versus-aalen-johansen");
+Save(Figures.NaiveVersusAalenJohansen(report, FigureOptions.Default with { Title = "Naive 1 - Kaplan-Meier against Aalen-Johansen" }), "naive-versus-aalen-johansen");
 
 // Cell 5: stacked competing outcomes: malignancy, death and event-free add up to 1.
 var all = CumulativeIncidence.Estimate(cohort.Durations.AsSpan(), cohort.Causes.AsSpan(), 1);
 Save(Figures.StackedCompetingRisks(all, ["Secondary malignancy", "Death without malignancy"], FigureOptions.Default with { Title = "Competing outcomes after CAR T" }), "stacked-competing-risks");
 
-// Cell 6: time to onset among cases, bins on the breaks, the 12-month mark (bins merged to >= 11 cases each).
+// Cell 6: time to onset among cases, bins on the breaks, the 12-month mark (bins merged to >= 11 cases each). The one
+// figure in days: onset is reported in days (EMA's and FDA's case reviews count days from infusion); every follow-up
+// figure of the gallery is in months.
 Save(Figures.OnsetHistogram(report.Onset, 90, FigureOptions.Default with { Title = "Time to onset of secondary malignancy", Scale = TimeScale.Days, HorizonDays = 365 }), "onset-histogram");
 
 // Cell 7: forest plots: Cox hazard ratios (covariate file), SIRs by stratum (synthetic reference rates), a meta-analysis.

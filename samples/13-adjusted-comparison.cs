@@ -29,7 +29,7 @@ Console.WriteLine($"Largest |SMD|: {comparison.Before.MaxAbsoluteSmd:0.###} befo
 var love = Figures.Balance(comparison.Before, comparison.After, FigureOptions.Default with { Title = "Covariate balance, tisa-cel vs axi-cel", Height = 260 });
 love.SavePng(Path.Combine(output, "love-plot.png"));
 var curves = Figures.CumulativeIncidence([("axi-cel (weighted)", comparison.CurveA), ("tisa-cel (weighted)", comparison.CurveB)],
-    FigureOptions.Default with { Title = "Weighted cumulative incidence of a secondary malignancy", Scale = TimeScale.Years });
+    FigureOptions.Default with { Title = "Weighted cumulative incidence of a secondary malignancy" });
 curves.SavePng(Path.Combine(output, "weighted-cumulative-incidence.png"));
 Console.WriteLine($"wrote {Path.Combine(output, "love-plot.png")} and weighted-cumulative-incidence.png");
 
