@@ -936,12 +936,18 @@ internal static class CurvePlot
     /// <summary>The horizon marker: a dotted line over the plotting area, labelled ("3 years") at its top right,
     /// <paramref name="labelDrop"/> below the top; returns the label's box.</summary>
     internal static (double L, double T, double R, double B) Horizon(Canvas canvas, double days, double x, double top, double bottom,
-        Color line, Color label, double labelDrop)
+        Color line, Color label, double labelDrop, bool labelLeft = false)
     {
         string text = HorizonLabel(days);
         canvas.Line(x, top, x, bottom, line, 1.2, LinePattern.Dotted);
-        canvas.Text(text, x + 4, top + labelDrop, NotePoints, label, Alignment.UpperLeft);
         var size = canvas.Measure(text, NotePoints);
+        if (labelLeft)
+        {
+            canvas.Text(text, x - 4, top + labelDrop, NotePoints, label, Alignment.UpperRight);
+            return (x - 4 - size.Width, top, x, top + labelDrop + size.Height);
+        }
+
+        canvas.Text(text, x + 4, top + labelDrop, NotePoints, label, Alignment.UpperLeft);
         return (x, top, x + 4 + size.Width, top + labelDrop + size.Height);
     }
 

@@ -215,16 +215,25 @@ internal static class HistogramPlot
         var xTicks = Enumerable.Range(0, (edges / every) + 1).Select(k => k * every * bin).ToArray();
         CurvePlot.Frame(canvas, o, left, top, right, bottom, xTicks.Select(t => (X(t), Breaks.TimeLabel(t, o.Scale))),
             yTicks.Select((v, i) => (Y(v), yLabels[i])), o.XLabel ?? $"Time from infusion to diagnosis ({Breaks.Unit(o.Scale)})", o.YLabel ?? (density ? $"Cases per {Breaks.TimeLabel(bin, o.Scale)} {Breaks.Unit(o.Scale)}" : "Cases"), grid: false);
+        // the median and horizon labels each go to the side of their line that the other line does not cross (the
+        // "1 year" label was struck through by a median line just after it)
+        double? hx = o.HorizonDays is { } hd && hd > 0 && hd <= xEnd ? X(hd) : null;
+        double? mx = onset.Median is { } md ? X(md) : null;
+        bool Crosses(double? line, double? other, string text) =>
+            line is { } a && other is { } b && b > a && b < a + 4 + canvas.Measure(text, CurvePlot.NotePoints).Width + 2;
         if (onset.Median is { } median)
         {
             var accent = HouseStyle.Color(1);
-            canvas.Line(X(median), top, X(median), bottom, accent, 1.5, LinePattern.Dashed);
-            canvas.Text($"median {median.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} days", X(median) + 4, top + 2, CurvePlot.NotePoints, accent, Alignment.UpperLeft);
+            string text = $"median {median.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} days";
+            canvas.Line(mx!.Value, top, mx.Value, bottom, accent, 1.5, LinePattern.Dashed);
+            bool onLeft = Crosses(mx, hx, text);
+            canvas.Text(text, mx.Value + (onLeft ? -4 : 4), top + 2, CurvePlot.NotePoints, accent, onLeft ? Alignment.UpperRight : Alignment.UpperLeft);
         }
 
-        if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
+        if (o.HorizonDays is { } h && hx is { } hxv)
         {
-            CurvePlot.Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 18);   // below the median label
+            CurvePlot.Horizon(canvas, h, hxv, top, bottom, HouseStyle.Muted, HouseStyle.Muted, 18,   // below the median label
+                labelLeft: Crosses(hx, mx, CurvePlot.HorizonLabel(h)));
         }
 
         return canvas.Finish();

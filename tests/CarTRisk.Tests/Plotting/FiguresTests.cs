@@ -338,6 +338,19 @@ public sealed class FiguresTests
         Assert.InRange(InkFraction(figure.ToPng()), 0.3, 1.0);
     }
 
+    /// <summary>Issue 26: the median line (day 439 in the example) falls just after the 1-year line; the "1 year" label
+    /// moves to the left of its line, so the median line no longer strikes it through.</summary>
+    [Fact]
+    public void OnsetHistogram_MedianLine_DoesNotCrossTheHorizonLabel()
+    {
+        var onset = SafetySummary.Compute(Example).Onset;
+        Assert.Equal(439, onset.Median);
+        var texts = SvgText.Parse(Figures.OnsetHistogram(onset, 90, FigureOptions.Default with { Scale = TimeScale.Days, HorizonDays = 365 }).ToSvg());
+        var year = texts.Single(t => t.Text == "1 year");
+        var median = texts.Single(t => t.Text == "median 439 days");
+        Assert.True(year.Right < median.Left, $"'1 year' ({year.Left:0}..{year.Right:0}) reaches the median line (label at {median.Left:0})");
+    }
+
     [Fact]
     public void OnsetHistogram_BreaksOnBinEdges_AndMergesSmallBins()
     {
