@@ -86,7 +86,7 @@ internal static class CurvePlot
         bool compact = false;
         string? testText = o.Test?.Text(policy);
         double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
-        bool legendOutside = false, testOutside = false, forceInside = false, forceLegendInside = false;
+        bool legendOutside = false, testOutside = false, forceInside = false, forceLegendInside = false, horizonLeft = false;
         double left = 0, top = 0;
         YTitle yt = default;
         List<(double X1, double Y1, double X2, double Y2)> segments = [];
@@ -143,8 +143,14 @@ internal static class CurvePlot
             occupied = [];
             if (o.HorizonDays is { } hd && hd > 0 && hd <= xEnd)
             {
+                // the "3 years" label on the side of its line that the curves cross least (right when equal)
                 double hx = left + ((right - left) * hd / xEnd);
-                occupied.Add(HorizonBox(canvas, hd, hx, top, 2));
+                var rightBox = HorizonBox(canvas, hd, hx, top, 2);
+                var size = canvas.Measure(HorizonLabel(hd), NotePoints);
+                var leftBox = (L: hx - 4 - size.Width, T: top, R: hx, B: top + 2 + size.Height);
+                double Crossed((double L, double T, double R, double B) box) => segments.Sum(sg => LengthInside(sg, box.L, box.T, box.R, box.B));
+                horizonLeft = Crossed(rightBox) > 0 && Crossed(leftBox) < Crossed(rightBox) && leftBox.L > left;
+                occupied.Add(horizonLeft ? leftBox : rightBox);
                 segments.Add((hx, top, hx, bottom));   // text does not cross the horizon line either
             }
 
@@ -274,7 +280,7 @@ internal static class CurvePlot
 
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2);
+            Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2, horizonLeft);
         }
 
         // the legend and the test: inside where placed, else in the band under the title
