@@ -24,10 +24,56 @@ internal static class StackedPlot
             throw new ArgumentException("no time with at least the disclosure threshold at risk: nothing can be drawn.", nameof(curve));
         }
 
-        var time = curve.Time.Take(end).ToArray();
-        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => curve.EstimateByCause[c].Take(end).ToArray()).ToList();
-        var risk = new RiskRow("All patients", -1, time, [.. curve.AtRisk.Take(end)], [], []);
-        return DrawLayers(time, layers, [.. causeLabels, "Event-free"], o, risk);
+        var risk = new RiskRow("All patients", -1, [.. curve.Time.Take(end)], [.. curve.AtRisk.Take(end)], [], []);
+        var keep = Steps(curve, causeLabels.Count, end, threshold);
+        var time = keep.Select(i => curve.Time[i]).ToList();
+        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => keep.Select(i => curve.EstimateByCause[c][i]).ToList()).ToList();
+        if (keep.Count == 0 || keep[^1] != end - 1)
+        {
+            // flat to the end of the drawn time at the last drawn values (no step there)
+            time.Add(curve.Time[end - 1]);
+            for (int c = 0; c < layers.Count; c++)
+            {
+                layers[c].Add(keep.Count == 0 ? 0 : layers[c][^1]);
+            }
+        }
+
+        return DrawLayers([.. time], [.. layers.Select(l => l.ToArray())], [.. causeLabels, "Event-free"], o, risk);
+    }
+
+    /// <summary>The times at which the stacked layers may step: every time without a threshold; under one, a time where
+    /// the events of each cause since the last drawn step are 0 or at least the threshold and their total is at least
+    /// the threshold (each step of a layer is a count of that cause: 1..threshold − 1 would be shown by its height, as
+    /// <see cref="CurvePlot.Coarsen"/> prevents for the curve figures).</summary>
+    internal static List<int> Steps(CumulativeIncidenceCurve curve, int causes, int end, int threshold)
+    {
+        var keep = new List<int>();
+        if (threshold <= 1)
+        {
+            keep.AddRange(Enumerable.Range(0, end));
+            return keep;
+        }
+
+        var pending = new double[causes];
+        for (int i = 0; i < end; i++)
+        {
+            double total = 0;
+            bool clean = true;
+            for (int c = 0; c < causes; c++)
+            {
+                pending[c] += curve.EventsByCause[c][i];
+                total += pending[c];
+                clean &= pending[c] == 0 || pending[c] >= threshold;
+            }
+
+            if (total >= threshold && clean)
+            {
+                keep.Add(i);
+                Array.Clear(pending);
+            }
+        }
+
+        return keep;
     }
 
     /// <summary>Stacked layers from the bottom: <paramref name="layers"/>[c] is the probability of layer c at each time;

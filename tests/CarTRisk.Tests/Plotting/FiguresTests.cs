@@ -338,6 +338,37 @@ public sealed class FiguresTests
         Assert.InRange(InkFraction(figure.ToPng()), 0.3, 1.0);
     }
 
+    /// <summary>Under the default policy every step of a stacked layer rests on 0 or at least 11 events of its cause
+    /// (and at least 11 in all): a step's height would otherwise show a small count; without a threshold every time is
+    /// a step. The figure ends where fewer than 11 remain at risk, with the number at risk under the axis.</summary>
+    [Fact]
+    public void StackedPlot_StepsRestOnTheThreshold_AndEndWhereFewAreAtRisk()
+    {
+        var all = CumulativeIncidence.Estimate(Example.Durations.AsSpan(), Example.Causes.AsSpan(), 1);
+        int end = all.Time.Length;
+        var keep = StackedPlot.Steps(all, 2, end, 11);
+        Assert.NotEmpty(keep);
+        int from = 0;
+        foreach (int i in keep)
+        {
+            double total = 0;
+            for (int c = 0; c < 2; c++)
+            {
+                double events = Enumerable.Range(from, i - from + 1).Sum(j => all.EventsByCause[c][j]);
+                Assert.True(events == 0 || events >= 11, $"cause {c + 1}: a step at {all.Time[i]} rests on {events} events");
+                total += events;
+            }
+
+            Assert.True(total >= 11);
+            from = i + 1;
+        }
+
+        Assert.Equal(end, StackedPlot.Steps(all, 2, end, 0).Count);
+        var texts = SvgText.Parse(Figures.StackedCompetingRisks(all, ["Malignancy", "Death"]).ToSvg());
+        Assert.Contains(texts, t => t.Text == "Number at risk");
+        Assert.Contains(texts, t => t.Text == "724");
+    }
+
     /// <summary>Issue 26: the median line (day 439 in the example) falls just after the 1-year line; the "1 year" label
     /// moves to the left of its line, so the median line no longer strikes it through.</summary>
     [Fact]
