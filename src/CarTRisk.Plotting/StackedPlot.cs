@@ -25,51 +25,66 @@ internal static class StackedPlot
         }
 
         var risk = new RiskRow("All patients", -1, [.. curve.Time.Take(end)], [.. curve.AtRisk.Take(end)], [], []);
-        var keep = Steps(curve, causeLabels.Count, end, threshold);
-        var time = keep.Select(i => curve.Time[i]).ToList();
-        var layers = Enumerable.Range(0, causeLabels.Count).Select(c => keep.Select(i => curve.EstimateByCause[c][i]).ToList()).ToList();
-        if (keep.Count == 0 || keep[^1] != end - 1)
+        int causes = causeLabels.Count;
+
+        // the layers' upper boundaries B_k = F_1 + ... + F_k, each stepping only where the events of causes 1..k since
+        // its last drawn step reach the threshold (as CurvePlot.Coarsen does for a curve); the layers are their
+        // differences on the union of the drawn times
+        var boundary = new double[causes][];
+        var drawn = new List<int>[causes];
+        for (int k = 0; k < causes; k++)
         {
-            // flat to the end of the drawn time at the last drawn values (no step there)
-            time.Add(curve.Time[end - 1]);
-            for (int c = 0; c < layers.Count; c++)
+            boundary[k] = new double[end];
+            for (int i = 0; i < end; i++)
             {
-                layers[c].Add(keep.Count == 0 ? 0 : layers[c][^1]);
+                boundary[k][i] = (k > 0 ? boundary[k - 1][i] : 0) + curve.EstimateByCause[k][i];
             }
+
+            drawn[k] = Steps(curve, k + 1, end, threshold);
         }
 
-        return DrawLayers([.. time], [.. layers.Select(l => l.ToArray())], [.. causeLabels, "Event-free"], o, risk);
+        var times = drawn.SelectMany(d => d).Append(end - 1).Distinct().Order().ToArray();
+        var layers = new List<double[]>();
+        var previous = new double[times.Length];
+        for (int k = 0; k < causes; k++)
+        {
+            var upper = new double[times.Length];
+            int p = -1;
+            for (int t = 0; t < times.Length; t++)
+            {
+                while (p + 1 < drawn[k].Count && drawn[k][p + 1] <= times[t])
+                {
+                    p++;
+                }
+
+                upper[t] = p < 0 ? 0 : boundary[k][drawn[k][p]];
+            }
+
+            layers.Add([.. upper.Select((u, t) => u - previous[t])]);
+            previous = upper;
+        }
+
+        return DrawLayers([.. times.Select(i => curve.Time[i])], layers, [.. causeLabels, "Event-free"], o, risk);
     }
 
-    /// <summary>The times at which the stacked layers may step: every time without a threshold; under one, a time where
-    /// the events of each cause since the last drawn step are 0 or at least the threshold and their total is at least
-    /// the threshold (each step of a layer is a count of that cause: 1..threshold − 1 would be shown by its height, as
-    /// <see cref="CurvePlot.Coarsen"/> prevents for the curve figures).</summary>
+    /// <summary>The times at which the boundary of the first <paramref name="causes"/> causes may step: every time with
+    /// an event of those causes without a threshold; under one, a time where their events since the boundary's last
+    /// drawn step reach the threshold (a step's height would otherwise show a count of 1..threshold − 1).</summary>
     internal static List<int> Steps(CumulativeIncidenceCurve curve, int causes, int end, int threshold)
     {
         var keep = new List<int>();
-        if (threshold <= 1)
-        {
-            keep.AddRange(Enumerable.Range(0, end));
-            return keep;
-        }
-
-        var pending = new double[causes];
+        double pending = 0;
         for (int i = 0; i < end; i++)
         {
-            double total = 0;
-            bool clean = true;
             for (int c = 0; c < causes; c++)
             {
-                pending[c] += curve.EventsByCause[c][i];
-                total += pending[c];
-                clean &= pending[c] == 0 || pending[c] >= threshold;
+                pending += curve.EventsByCause[c][i];
             }
 
-            if (total >= threshold && clean)
+            if (pending > 0 && pending >= Math.Max(1, threshold))
             {
                 keep.Add(i);
-                Array.Clear(pending);
+                pending = 0;
             }
         }
 
