@@ -485,37 +485,8 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
     private void Restate(Group g, int s, int st)
     {
         var us = u.AsSpan(s * S, S);
-        double w = weight[s];
-        int old = state[s];
-        if (old >= 0)
-        {
-            for (int r = 0; r < S; r++)
-            {
-                g.B[(old * S) + r] -= w * us[r];
-                g.Babs[(old * S) + r] -= Math.Abs(w * us[r]);
-            }
-
-            g.C[old] -= w * w;
-            if (--g.InState[old] == 0)
-            {
-                g.B.AsSpan(old * S, S).Clear();
-                g.Babs.AsSpan(old * S, S).Clear();
-                g.C[old] = 0;
-            }
-        }
-
-        if (st >= 0)
-        {
-            for (int r = 0; r < S; r++)
-            {
-                g.B[(st * S) + r] += w * us[r];
-                g.Babs[(st * S) + r] += Math.Abs(w * us[r]);
-            }
-
-            g.C[st] += w * w;
-            g.InState[st]++;
-        }
-
+        g.LeaveState(state[s], weight[s], us);
+        g.JoinState(st, weight[s], us);
         state[s] = st;
     }
 
@@ -534,18 +505,7 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
             }
         }
 
-        if (st >= 0)
-        {
-            for (int r = 0; r < S; r++)
-            {
-                g.B[(st * S) + r] -= w * us[r];
-                g.Babs[(st * S) + r] -= Math.Abs(w * us[r]);
-            }
-
-            g.C[st] -= w * w;
-            g.InState[st]--;
-        }
-
+        g.LeaveState(st, w, us);
         if (--g.Count == 0)
         {
             alive.Remove(g);
@@ -555,13 +515,6 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
             }
 
             free.Push(g);
-        }
-        else if (st >= 0 && g.InState[st] == 0)
-        {
-            // no one left in this state: its sums are exactly 0
-            g.B.AsSpan(st * S, S).Clear();
-            g.Babs.AsSpan(st * S, S).Clear();
-            g.C[st] = 0;
         }
 
         group[s] = -1;
@@ -589,18 +542,7 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
             }
         }
 
-        if (st >= 0)
-        {
-            for (int r = 0; r < S; r++)
-            {
-                g.B[(st * S) + r] += w * us[r];
-                g.Babs[(st * S) + r] += Math.Abs(w * us[r]);
-            }
-
-            g.C[st] += w * w;
-            g.InState[st]++;
-        }
-
+        g.JoinState(st, w, us);
         g.Count++;
         group[s] = g.Index;
         state[s] = st;
@@ -664,6 +606,52 @@ internal sealed class GroupedInfluence : FoldedInfluence, IInfluenceTracker
         public double[] C { get; } = new double[states];
 
         public int[] InState { get; } = new int[states];
+
+        /// <summary>A member of weight <paramref name="w"/> and anchor influence <paramref name="us"/> enters state
+        /// <paramref name="st"/> (none: −1).</summary>
+        public void JoinState(int st, double w, ReadOnlySpan<double> us)
+        {
+            if (st < 0)
+            {
+                return;
+            }
+
+            int S = us.Length;
+            for (int r = 0; r < S; r++)
+            {
+                B[(st * S) + r] += w * us[r];
+                Babs[(st * S) + r] += Math.Abs(w * us[r]);
+            }
+
+            C[st] += w * w;
+            InState[st]++;
+        }
+
+        /// <summary>A member leaves state <paramref name="st"/>; when no one is left in it, its sums are exactly 0.</summary>
+        public void LeaveState(int st, double w, ReadOnlySpan<double> us)
+        {
+            if (st < 0)
+            {
+                return;
+            }
+
+            int S = us.Length;
+            if (--InState[st] == 0)
+            {
+                B.AsSpan(st * S, S).Clear();
+                Babs.AsSpan(st * S, S).Clear();
+                C[st] = 0;
+                return;
+            }
+
+            for (int r = 0; r < S; r++)
+            {
+                B[(st * S) + r] -= w * us[r];
+                Babs[(st * S) + r] -= Math.Abs(w * us[r]);
+            }
+
+            C[st] -= w * w;
+        }
 
         public void Reset(int S)
         {
