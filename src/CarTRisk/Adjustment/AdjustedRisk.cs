@@ -795,7 +795,7 @@ public static partial class AdjustedRisk
         private GlmModel ps = null!;
         private double[][] psDesign = [];   // with the intercept column
         private double[] psIf = [];          // n x q: lava::iid(glm) = estfun %*% vcov
-        private CauseModel censor = null!;
+        private CauseModel? censor;
         private double[] jumps = [];         // censoring times, sorted, with repeats
 
         /// <summary>The propensity model glm(treatment ~ confounders, binomial).</summary>
@@ -807,8 +807,9 @@ public static partial class AdjustedRisk
         /// <summary>The propensity model's coefficient influence, n × q row-major (= lava::iid).</summary>
         public double[] PropensityInfluence => psIf;
 
-        /// <summary>The censoring model coxph(Surv(time, cause == 0) ~ treatment + confounders).</summary>
-        public CauseModel Censoring => censor;
+        /// <summary>The censoring model coxph(Surv(time, cause == 0) ~ treatment + confounders); null when no record
+        /// is censored.</summary>
+        public CauseModel? Censoring => censor;
 
         /// <summary>The censoring times, sorted, ties repeated (ate's time.jumpC before its truncation).</summary>
         public double[] CensoringJumps => jumps;
@@ -850,7 +851,9 @@ public static partial class AdjustedRisk
                 }
             }
 
-            var censor = CauseModel.Fit(time, cause, 0, design);
+            // no censored record: G = 1, no censoring model and no censoring term (as ate with a censoring model
+            // without events)
+            var censor = Array.IndexOf(cause, 0) >= 0 ? CauseModel.Fit(time, cause, 0, design) : null;
             var jumps = Enumerable.Range(0, n).Where(i => cause[i] == 0).Select(i => time[i]).Order().ToArray();
             string? note = null;
             if (!ps.Converged)
@@ -858,7 +861,7 @@ public static partial class AdjustedRisk
                 note = "propensity model: " + ps.ConvergenceNote;
             }
 
-            if (!censor.Model.Converged)
+            if (censor is not null && !censor.Model.Converged)
             {
                 note = (note is null ? "" : note + "; ") + "censoring model: " + censor.Model.ConvergenceNote;
             }
@@ -870,9 +873,9 @@ public static partial class AdjustedRisk
         {
             int n = time.Length;
             int q = psDesign.Length;
-            int p = censor.Center.Length;
-            var lam = censor.Hazard;
-            var cTimes = censor.Times;
+            int p = censor?.Center.Length ?? 0;
+            var lam = censor?.Hazard ?? [];
+            var cTimes = censor?.Times ?? [];
             int K = cTimes.Length;
             var cumLam = new double[K + 1];
             for (int l = 0; l < K; l++)
@@ -880,8 +883,8 @@ public static partial class AdjustedRisk
                 cumLam[l + 1] = cumLam[l] + lam[l];
             }
 
-            var s0 = cTimes.Select(censor.RiskSum0).ToArray();
-            var e = cTimes.Select(censor.RiskMean).ToArray();
+            var s0 = censor is null ? [] : cTimes.Select(censor.RiskSum0).ToArray();
+            var e = censor is null ? [] : cTimes.Select(censor.RiskMean).ToArray();
             var theta = new double[ts.Length];
             var influence = new double[ts.Length][];
             for (int k = 0; k < ts.Length; k++)
@@ -909,7 +912,7 @@ public static partial class AdjustedRisk
                     int l1 = SortedSearch.CountAtMost(cTimes, tt);
                     upto[j] = l1;
                     double g = 1;
-                    double r = censor.Risk(j);
+                    double r = censor?.Risk(j) ?? 0;
                     for (int l = 0; l < l1; l++)
                     {
                         g *= 1 - (r * lam[l]);
@@ -945,6 +948,11 @@ public static partial class AdjustedRisk
                     for (int r = 0; r < q; r++)
                     {
                         gradPs[r] += fac[j] * dpi * psDesign[r][j];
+                    }
+
+                    if (censor is null)
+                    {
+                        continue;
                     }
 
                     double r0 = censor.Risk(j);
@@ -986,6 +994,12 @@ public static partial class AdjustedRisk
                     for (int r = 0; r < q; r++)
                     {
                         tTerm += psIf[(i * q) + r] * gradPs[r];
+                    }
+
+                    if (censor is null)
+                    {
+                        inf[i] += tTerm / n;
+                        continue;
                     }
 
                     var ifb = censor.InfluenceBeta(i);

@@ -76,10 +76,10 @@ public static partial class AdjustedRisk
             }
 
             // the censoring model on its own grid V
-            var censor = nuisance.Censoring;
-            var vGrid = censor.Times;
+            var censor = nuisance.Censoring;   // null: no record censored (G = 1, no augmentation)
+            var vGrid = censor?.Times ?? [];
             int nv = vGrid.Length;
-            var lamC = censor.Hazard;
+            var lamC = censor?.Hazard ?? [];
             var cumC = new double[nv + 1];
             for (int v = 0; v < nv; v++)
             {
@@ -202,7 +202,7 @@ public static partial class AdjustedRisk
                     double pr = ps.FittedValues[j];
                     double pi = a == 1 ? pr : 1 - pr;
                     double w = level[j] == a ? 1 / pi : 0;
-                    double rC = w != 0 ? censor.Risk(j) : 0;
+                    double rC = w != 0 && censor is not null ? censor.Risk(j) : 0;
                     int lastJ = 0;
                     if (w != 0)
                     {
@@ -317,7 +317,10 @@ public static partial class AdjustedRisk
                             omega[mT] += -w / (gT * gT) * inv * Math.Exp(-rC * cumC[mT]);
                         }
 
-                        acc.AddCensoring(k, omega, hazW, hazBeta, cumC, rC, censor.CenteredRow(j));
+                        if (censor is not null)
+                        {
+                            acc.AddCensoring(k, omega, hazW, hazBeta, cumC, rC, censor.CenteredRow(j));
+                        }
 
                         // the propensity model: dπ_a/dγ = ±π(1 − π)·x
                         double phiPs = -(w / pi) * (ipcw - fTau + aug) * inv;
@@ -370,7 +373,7 @@ public static partial class AdjustedRisk
                     m.AddInfluence(total.Beta[k][c], g, time, cause, inf);
                 }
 
-                censor.AddInfluence(total.BetaC[k], total.LambdaC[k], time, cause, inf);
+                censor?.AddInfluence(total.BetaC[k], total.LambdaC[k], time, cause, inf);
                 var gps = total.Ps[k];
                 for (int i = 0; i < n; i++)
                 {

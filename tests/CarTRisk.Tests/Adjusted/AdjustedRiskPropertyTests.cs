@@ -40,3 +40,32 @@ public sealed class AdjustedRiskPropertyTests
         }
     }
 }
+
+/// <summary>Without a censored record (the cart data with every censoring recoded as a competing death) the IPCW weights
+/// are 1 and AIPTW has no augmentation: IPTW and AIPTW still equal riskRegression::ate, which fits no censoring model
+/// then. R 4.2.2, riskRegression 2022.11.28, on Golden/Round3/Adjusted/cart_adj.csv with cause 0 set to 2:
+/// <c>ate(CSC(Hist(time, cause) ~ product + age + sex + prior_lines + ldh_high), treatment = glm(product ~ age + sex +
+/// prior_lines + ldh_high, binomial), data, times = c(365, 1095), cause = 1, estimator = "IPTW" | "AIPTW", se = TRUE)
+/// $meanRisk</c> (estimate, se; axi-cel 365, 1095, tisa-cel 365, 1095).</summary>
+public sealed class AdjustedRiskWithoutCensoringTests
+{
+    [Theory]
+    [InlineData(RiskEstimator.Iptw, new[] { 0.013741677895448447, 0.03188675251858495, 0.023361706377039028, 0.07431469903990956 },
+        new[] { 0.005677709627275089, 0.0094779691642431305, 0.0079166330277036494, 0.01367053844726074 })]
+    [InlineData(RiskEstimator.Aiptw, new[] { 0.013633210889517657, 0.031668139503510259, 0.023398349785308935, 0.074496665292659858 },
+        new[] { 0.0056506501896639591, 0.0093255431665323386, 0.0079563148612208645, 0.013883745427155252 })]
+    public void NoCensoring_EqualsAte(RiskEstimator estimator, double[] estimate, double[] se)
+    {
+        const string csv = "cart_adj.csv";
+        var covariates = AdjustedData.Expected("ate")["analyses"]!.AsArray().First()!["covariates"]!;
+        var cause = AdjustedData.Num(csv, "cause").Select(v => v == 0 ? 2 : (int)v).ToArray();
+        var r = AdjustedRisk.Estimate(AdjustedData.Num(csv, "time"), cause, 1, AdjustedData.Frame(csv)["product"],
+            AdjustedData.Design(csv, covariates), [365, 1095], AdjustedRiskOptions.Default with { Estimator = estimator });
+        Assert.True(r.Converged, r.ConvergenceNote);
+        for (int i = 0; i < 4; i++)
+        {
+            NumericAssert.Close(estimate[i], r.MeanRisk[i].Estimate, 1e-8, 0, $"{estimator} estimate[{i}]");
+            NumericAssert.Close(se[i], r.MeanRisk[i].StdErr, 1e-8, 0, $"{estimator} se[{i}]");
+        }
+    }
+}
