@@ -184,6 +184,8 @@ public static partial class AdjustedRisk
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">Lengths differ; a missing treatment; fewer than two levels; no event of
     /// interest; no time; a bad duration, cause or time (index named).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A time after the last follow-up time (index named; ate returns NA
+    /// there).</exception>
     /// <exception cref="ArithmeticException">AIPTW only: a record's augmentation term is undefined (its predicted
     /// event-free or censoring survival is 0 before one of its censoring jumps, where ate returns NaN).</exception>
     public static AdjustedRiskResult Estimate(ReadOnlySpan<double> durations, ReadOnlySpan<int> causes, int eventOfInterest,
@@ -206,6 +208,20 @@ public static partial class AdjustedRisk
         }
 
         Guard.FiniteNonNegative(times, nameof(times));
+        double lastTime = durations[0];
+        foreach (double d in durations)
+        {
+            lastTime = Math.Max(lastTime, d);
+        }
+
+        for (int k = 0; k < times.Length; k++)
+        {
+            if (times[k] > lastTime)
+            {
+                throw new ArgumentOutOfRangeException(nameof(times), times[k],
+                    $"times[{k}] = {Guard.Show(times[k])} is after the last follow-up time {Guard.Show(lastTime)}: no risk is estimated beyond the data (riskRegression::ate returns NA there).");
+            }
+        }
         for (int i = 0; i < n; i++)
         {
             if (treatment[i] is null)

@@ -69,3 +69,28 @@ public sealed class AdjustedRiskWithoutCensoringTests
         }
     }
 }
+
+/// <summary>A time after the last follow-up time: riskRegression::ate returns NA there (R 4.2.2, riskRegression
+/// 2022.11.28, ate(..., times = c(2487, 5000)) on cart_adj.csv, whose last time is 2487); CarTRisk refuses it, naming
+/// the time, for every estimator, and estimates at the last time itself.</summary>
+public sealed class AdjustedRiskBeyondTheDataTests
+{
+    [Theory]
+    [InlineData(RiskEstimator.GFormula)]
+    [InlineData(RiskEstimator.Iptw)]
+    [InlineData(RiskEstimator.Aiptw)]
+    public void TimeAfterTheLastFollowUp_IsRefused(RiskEstimator estimator)
+    {
+        const string csv = "cart_adj.csv";
+        var time = AdjustedData.Num(csv, "time");
+        var cause = AdjustedData.Num(csv, "cause").Select(v => (int)v).ToArray();
+        var x = DesignMatrix.Build(Covariate.Numeric("age", AdjustedData.Num(csv, "age")));
+        var product = AdjustedData.Frame(csv)["product"];
+        var options = AdjustedRiskOptions.Default with { Estimator = estimator };
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => AdjustedRisk.Estimate(time, cause, 1, product, x, [365, 5000], options));
+        Assert.Equal("times", ex.ParamName);
+        Assert.Contains("times[1] = 5000 is after the last follow-up time 2487", ex.Message, StringComparison.Ordinal);
+        var atLast = AdjustedRisk.Estimate(time, cause, 1, product, x, [2487], options);
+        Assert.All(atLast.MeanRisk, r => Assert.True(double.IsFinite(r.Estimate) && double.IsFinite(r.StdErr)));
+    }
+}
