@@ -2,6 +2,22 @@ using CarTRisk.Tests.Support;
 
 namespace CarTRisk.Tests.Adjusted;
 
+/// <summary>The cart data of Golden/Round3/Adjusted (cart_adj.csv) with the confounders of the shared ate analyses.</summary>
+internal static class Cart
+{
+    private const string Csv = "cart_adj.csv";
+
+    public static double[] Time => AdjustedData.Num(Csv, "time");
+
+    public static int[] Cause => [.. AdjustedData.Num(Csv, "cause").Select(v => (int)v)];
+
+    public static string[] Product => AdjustedData.Frame(Csv)["product"];
+
+    public static double[] Column(string name) => AdjustedData.Num(Csv, name);
+
+    public static DesignMatrix Confounders => AdjustedData.Design(Csv, AdjustedData.Expected("ate")["analyses"]!.AsArray().First()!["covariates"]!);
+}
+
 /// <summary>Properties of the standardized risks that hold for every estimator: which treatment level is the reference
 /// is a labelling choice, so renaming the levels (the reference becomes the compared level) leaves each level's risk and
 /// standard error unchanged and turns the difference into its negative, with the same standard error.</summary>
@@ -13,12 +29,10 @@ public sealed class AdjustedRiskPropertyTests
     [InlineData(RiskEstimator.Aiptw)]
     public void SwappingTheReference_LeavesEachLevelsRisk(RiskEstimator estimator)
     {
-        const string csv = "cart_adj.csv";
-        var covariates = AdjustedData.Expected("ate")["analyses"]!.AsArray().First()!["covariates"]!;
-        var x = AdjustedData.Design(csv, covariates);
-        var time = AdjustedData.Num(csv, "time");
-        var cause = AdjustedData.Num(csv, "cause").Select(v => (int)v).ToArray();
-        var product = AdjustedData.Frame(csv)["product"];
+        var x = Cart.Confounders;
+        var time = Cart.Time;
+        var cause = Cart.Cause;
+        var product = Cart.Product;
         var renamed = product.Select(p => p == "axi-cel" ? "zz-axi-cel" : p).ToArray();   // now the second level
         double[] times = [365, 1095];
         var options = AdjustedRiskOptions.Default with { Estimator = estimator };
@@ -56,11 +70,9 @@ public sealed class AdjustedRiskWithoutCensoringTests
         new[] { 0.0056506501896639591, 0.0093255431665323386, 0.0079563148612208645, 0.013883745427155252 })]
     public void NoCensoring_EqualsAte(RiskEstimator estimator, double[] estimate, double[] se)
     {
-        const string csv = "cart_adj.csv";
-        var covariates = AdjustedData.Expected("ate")["analyses"]!.AsArray().First()!["covariates"]!;
-        var cause = AdjustedData.Num(csv, "cause").Select(v => v == 0 ? 2 : (int)v).ToArray();
-        var r = AdjustedRisk.Estimate(AdjustedData.Num(csv, "time"), cause, 1, AdjustedData.Frame(csv)["product"],
-            AdjustedData.Design(csv, covariates), [365, 1095], AdjustedRiskOptions.Default with { Estimator = estimator });
+        var cause = Cart.Cause.Select(v => v == 0 ? 2 : v).ToArray();
+        var r = AdjustedRisk.Estimate(Cart.Time, cause, 1, Cart.Product, Cart.Confounders, [365, 1095],
+            AdjustedRiskOptions.Default with { Estimator = estimator });
         Assert.True(r.Converged, r.ConvergenceNote);
         for (int i = 0; i < 4; i++)
         {
@@ -81,11 +93,10 @@ public sealed class AdjustedRiskBeyondTheDataTests
     [InlineData(RiskEstimator.Aiptw)]
     public void TimeAfterTheLastFollowUp_IsRefused(RiskEstimator estimator)
     {
-        const string csv = "cart_adj.csv";
-        var time = AdjustedData.Num(csv, "time");
-        var cause = AdjustedData.Num(csv, "cause").Select(v => (int)v).ToArray();
-        var x = DesignMatrix.Build(Covariate.Numeric("age", AdjustedData.Num(csv, "age")));
-        var product = AdjustedData.Frame(csv)["product"];
+        var time = Cart.Time;
+        var cause = Cart.Cause;
+        var x = DesignMatrix.Build(Covariate.Numeric("age", Cart.Column("age")));
+        var product = Cart.Product;
         var options = AdjustedRiskOptions.Default with { Estimator = estimator };
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => AdjustedRisk.Estimate(time, cause, 1, product, x, [365, 5000], options));
         Assert.Equal("times", ex.ParamName);
