@@ -276,23 +276,8 @@ public static class MultiState
             m = Math.Max(m, sj + 1);
         }
 
-        var rowOffset = new int[m + 1];
-        foreach (int sj in subject)
-        {
-            rowOffset[sj + 1]++;
-        }
-
-        for (int sj = 0; sj < m; sj++)
-        {
-            rowOffset[sj + 1] += rowOffset[sj];
-        }
-
-        var rowList = new int[n];
-        var fill = (int[])rowOffset.Clone();
-        for (int i = 0; i < n; i++)
-        {
-            rowList[fill[subject[i]]++] = i;
-        }
+        var rowOffset = Kernels.Grouping.Starts(subject, m);
+        var rowList = Kernels.Grouping.Scatter(subject, rowOffset);
 
         var rowState = new int[n];
         var subjectWeight = new double[m];

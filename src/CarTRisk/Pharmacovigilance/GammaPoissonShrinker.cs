@@ -571,23 +571,8 @@ public static partial class Disproportionality
         }
 
         int reports = reportCode.Count, nDrugs = drugCode.Count, nEvents = eventCode.Count, nStrata = stratumCode.Count;
-        var start = new int[reports + 1];
-        foreach (int r in rowReport)
-        {
-            start[r + 1]++;
-        }
-
-        for (int r = 0; r < reports; r++)
-        {
-            start[r + 1] += start[r];
-        }
-
-        var byReport = new int[n];
-        var fill = (int[])start.Clone();
-        for (int i = 0; i < n; i++)
-        {
-            byReport[fill[rowReport[i]]++] = i;
-        }
+        var start = Kernels.Grouping.Starts(rowReport, reports);
+        var byReport = Kernels.Grouping.Scatter(rowReport, start);
 
         var pairCount = new Dictionary<long, int>();
         var drugStratum = new Dictionary<long, int>();

@@ -124,31 +124,17 @@ internal sealed class CoxData
         // Sort once by (stratum, exit descending) and store every column in that order, so the likelihood scans read
         // memory sequentially: a stable radix order on −exit, then a stable counting pass by stratum.
         var byTime = Kernels.RadixOrder.Order(durations, descending: true);
-        var starts = new int[strata + 1];
+        int[] starts;
         int[] exitOrder;
         if (stratum is null)
         {
-            starts[1] = n;
+            starts = [0, n];
             exitOrder = byTime;
         }
         else
         {
-            foreach (int st in stratum)
-            {
-                starts[st + 1]++;
-            }
-
-            for (int k = 0; k < strata; k++)
-            {
-                starts[k + 1] += starts[k];
-            }
-
-            exitOrder = new int[n];
-            var fill = (int[])starts.Clone();
-            foreach (int r in byTime)
-            {
-                exitOrder[fill[stratum[r]]++] = r;
-            }
+            starts = Kernels.Grouping.Starts(stratum, strata);
+            exitOrder = Kernels.Grouping.Scatter(stratum, starts, byTime);
         }
 
         var times = new double[n];
@@ -214,12 +200,7 @@ internal sealed class CoxData
         {
             // positions (in the sorted order) by (stratum, entry descending)
             var byEntry = Kernels.RadixOrder.Order(sortedEntry, descending: true);
-            entryOrder = new int[n];
-            var fill2 = (int[])starts.Clone();
-            foreach (int k in byEntry)
-            {
-                entryOrder[fill2[sortedStratum[k]]++] = k;
-            }
+            entryOrder = Kernels.Grouping.Scatter(sortedStratum, starts, byEntry);
         }
 
         double nevent = 0, totalCount = 0;
