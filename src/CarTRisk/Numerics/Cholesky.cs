@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
-
 namespace CarTRisk.Numerics;
 
 /// <summary>Solves and inverts symmetric positive-definite p × p matrices stored row-major (the information matrices of
@@ -8,37 +6,108 @@ internal static class Cholesky
 {
     public static double[]? Solve(double[] a, double[] b, int p)
     {
-        try
-        {
-            var x = Matrix<double>.Build.Dense(p, p, (r, c) => a[(r * p) + c]).Cholesky().Solve(Vector<double>.Build.DenseOfArray(b)).ToArray();
-            return x.All(double.IsFinite) ? x : null;
-        }
-        catch (ArgumentException)
+        var l = Factor(a, p);
+        if (l is null)
         {
             return null;
         }
+
+        var x = (double[])b.Clone();
+        Substitute(l, x, p);
+        return x.All(double.IsFinite) ? x : null;
     }
 
     /// <summary>The inverse, symmetrised ((A⁻¹ + A⁻ᵀ)/2).</summary>
     public static double[]? Inverse(double[] a, int p)
     {
-        try
-        {
-            var inv = Matrix<double>.Build.Dense(p, p, (r, c) => a[(r * p) + c]).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(p));
-            var result = new double[p * p];
-            for (int r = 0; r < p; r++)
-            {
-                for (int c = 0; c < p; c++)
-                {
-                    result[(r * p) + c] = (inv[r, c] + inv[c, r]) / 2;
-                }
-            }
-
-            return result.All(double.IsFinite) ? result : null;
-        }
-        catch (ArgumentException)
+        var l = Factor(a, p);
+        if (l is null)
         {
             return null;
+        }
+
+        var inv = new double[p * p];
+        var column = new double[p];
+        for (int c = 0; c < p; c++)
+        {
+            Array.Clear(column);
+            column[c] = 1;
+            Substitute(l, column, p);
+            for (int r = 0; r < p; r++)
+            {
+                inv[(r * p) + c] = column[r];
+            }
+        }
+
+        var result = new double[p * p];
+        for (int r = 0; r < p; r++)
+        {
+            for (int c = 0; c < p; c++)
+            {
+                result[(r * p) + c] = (inv[(r * p) + c] + inv[(c * p) + r]) / 2;
+            }
+        }
+
+        return result.All(double.IsFinite) ? result : null;
+    }
+
+    /// <summary>The lower Cholesky factor L (A = LLᵀ, row-major, row by row as Cholesky-Banachiewicz) of the lower
+    /// triangle of <paramref name="a"/>; null when a pivot is not positive or not finite (no exception: the fits probe
+    /// indefinite matrices on purpose, and a thrown exception per probe cost more than the factorisation).</summary>
+    private static double[]? Factor(double[] a, int p)
+    {
+        var l = new double[p * p];
+        for (int j = 0; j < p; j++)
+        {
+            double d = 0;
+            for (int k = 0; k < j; k++)
+            {
+                double s = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    s += l[(k * p) + i] * l[(j * p) + i];
+                }
+
+                s = (a[(j * p) + k] - s) / l[(k * p) + k];
+                l[(j * p) + k] = s;
+                d += s * s;
+            }
+
+            d = a[(j * p) + j] - d;
+            if (!(d > 0) || !double.IsFinite(d))
+            {
+                return null;
+            }
+
+            l[(j * p) + j] = Math.Sqrt(d);
+        }
+
+        return l;
+    }
+
+    /// <summary>x ← (LLᵀ)⁻¹x: forward then back substitution.</summary>
+    private static void Substitute(double[] l, double[] x, int p)
+    {
+        for (int i = 0; i < p; i++)
+        {
+            double s = x[i];
+            for (int k = 0; k < i; k++)
+            {
+                s -= l[(i * p) + k] * x[k];
+            }
+
+            x[i] = s / l[(i * p) + i];
+        }
+
+        for (int i = p - 1; i >= 0; i--)
+        {
+            double s = x[i];
+            for (int k = i + 1; k < p; k++)
+            {
+                s -= l[(k * p) + i] * x[k];
+            }
+
+            x[i] = s / l[(i * p) + i];
         }
     }
 

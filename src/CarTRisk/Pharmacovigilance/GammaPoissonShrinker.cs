@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using CarTRisk.Numerics;
+using CarTRisk.Kernels;
 using MathNet.Numerics;
 
 namespace CarTRisk;
@@ -736,110 +737,113 @@ public static partial class Disproportionality
     }
 }
 
-/// <summary>The truncated negative-binomial mixture likelihood, its analytic gradient and its maximisation. Terms that
-/// depend on N only through lgamma(α + N) − lgamma(α) and ψ(α + N) − ψ(α) are computed once per distinct N.</summary>
+/// <summary>The truncated negative-binomial mixture likelihood, its analytic gradient and Hessian, and its maximisation.
+/// The pairs are sorted by (N, E) and equal pairs merged (<see cref="GpsPairs"/>); the sums run in
+/// <see cref="GpsKernel"/> (vectorised where the hardware allows), over fixed chunks of rows added in order.</summary>
 internal sealed class GpsLikelihood
 {
-    private readonly double[] n;
-    private readonly double[] e;
-    private readonly double[] logE;
-    private readonly double[] lgN1;
-    private readonly int[] nIndex;      // index of each pair's N among the distinct values
-    private readonly double[] distinctN;
+    private readonly GpsPairs pairs;
 
     public GpsLikelihood(double[] n, double[] e)
     {
-        this.n = n;
-        this.e = e;
-        logE = e.Select(v => Math.Log(v)).ToArray();
-        distinctN = n.Distinct().Order().ToArray();
-        var lookup = distinctN.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i);
-        nIndex = n.Select(v => lookup[v]).ToArray();
-        var lg = distinctN.Select(v => SpecialFunctions.GammaLn(v + 1)).ToArray();
-        lgN1 = nIndex.Select(i => lg[i]).ToArray();
+        pairs = new GpsPairs(n, e);
     }
+
+    /// <summary>Whether the kernel may use its vector path (the tests compare both).</summary>
+    internal bool Vector { get; init; } = true;
+
+    /// <summary>The rows after merging equal (N, E).</summary>
+    internal int Rows => pairs.N.Length;
 
     public double LogLikelihood(double[] th) => Evaluate(th, null);
 
     /// <summary>ℓ(θ) and, when <paramref name="grad"/> is given, ∂ℓ/∂θ.</summary>
     public double Evaluate(double[] th, double[]? grad)
     {
-        double a1 = th[0], b1 = th[1], a2 = th[2], b2 = th[3], p = th[4];
-        if (!(a1 > 0 && b1 > 0 && a2 > 0 && b2 > 0 && p > 0 && p < 1))
+        if (!Valid(th))
         {
             return double.NegativeInfinity;
         }
 
-        bool withGrad = grad is not null;
-        var (dl1, dp1, _) = PerDistinctN(a1, withGrad, false);
-        var (dl2, dp2, _) = PerDistinctN(a2, withGrad, false);
-        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
-        var tot = ChunkedSums(6, (first, end, sums) =>
-        {
-            double sum = 0, ga1 = 0, gb1 = 0, ga2 = 0, gb2 = 0, gp = 0;
-            for (int i = first; i < end; i++)
-            {
-                double ni = n[i], ei = e[i];
-                int j = nIndex[i];
-                double lbe1 = Math.Log(b1 + ei), lbe2 = Math.Log(b2 + ei);
-                double l1 = -Elementary.Log1P(ei / b1), l2 = -Elementary.Log1P(ei / b2);   // log(β/(β + e)) without cancellation
-                double om1 = -Elementary.ExpM1(a1 * l1), om2 = -Elementary.ExpM1(a2 * l2);   // 1 − f_k(0)
-                double x = lp + dl1[j] - lgN1[i] + (a1 * l1) + (ni * (logE[i] - lbe1)) - Math.Log(om1);
-                double y = lq + dl2[j] - lgN1[i] + (a2 * l2) + (ni * (logE[i] - lbe2)) - Math.Log(om2);
-                double m = Math.Max(x, y);
-                double ex = Math.Exp(x - m), ey = Math.Exp(y - m);
-                sum += m + Math.Log(ex + ey);
-                if (withGrad)
-                {
-                    double w1 = ex / (ex + ey), w2 = ey / (ex + ey);
-                    double be1 = b1 + ei, be2 = b2 + ei, f01 = 1 - om1, f02 = 1 - om2;
-                    ga1 += w1 * (dp1![j] + (l1 / om1));
-                    gb1 += w1 * ((a1 / b1) - ((a1 + ni) / be1) + (f01 * a1 * ei / (b1 * be1 * om1)));
-                    ga2 += w2 * (dp2![j] + (l2 / om2));
-                    gb2 += w2 * ((a2 / b2) - ((a2 + ni) / be2) + (f02 * a2 * ei / (b2 * be2 * om2)));
-                    gp += (w1 / p) - (w2 / (1 - p));
-                }
-            }
-
-            sums[0] = sum;
-            sums[1] = ga1;
-            sums[2] = gb1;
-            sums[3] = ga2;
-            sums[4] = gb2;
-            sums[5] = gp;
-        });
+        var tot = Sums(th, grad is null ? GpsKernel.Value : GpsKernel.Gradient);
         if (grad is not null)
         {
-            grad[0] = tot[1];
-            grad[1] = tot[2];
-            grad[2] = tot[3];
-            grad[3] = tot[4];
-            grad[4] = tot[5];
+            for (int j = 0; j < 4; j++)
+            {
+                grad[j] = tot[1 + j] / th[j];
+            }
+
+            grad[4] = tot[5] / (th[4] * (1 - th[4]));
         }
 
         return tot[0];
     }
 
-    /// <summary>Per distinct N: lgamma(α + N) − lgamma(α), and when asked ψ(α + N) − ψ(α) and ψ1(α + N) − ψ1(α).</summary>
+    private static bool Valid(double[] th) => th[0] > 0 && th[1] > 0 && th[2] > 0 && th[3] > 0 && th[4] > 0 && th[4] < 1;
+
+    /// <summary>The kernel's sums at θ in the given mode.</summary>
+    private double[] Sums(double[] th, int mode)
+    {
+        double a1 = th[0], a2 = th[2];
+        var (d1, p1, t1) = PerDistinctN(a1, mode >= GpsKernel.Gradient, mode == GpsKernel.Hessian);
+        var (d2, p2, t2) = PerDistinctN(a2, mode >= GpsKernel.Gradient, mode == GpsKernel.Hessian);
+        var pt = new GpsPoint(a1, th[1], a2, th[3], th[4], d1, d2, p1, p2, t1, t2);
+        return ChunkedSums(GpsKernel.Width, (first, end, sums) => GpsKernel.Accumulate(pairs, pt, first, end, mode, sums, Vector));
+    }
+
+    /// <summary>Per distinct N: lgamma(α + N) − lgamma(α), and when asked ψ(α + N) − ψ(α) and ψ1(α + N) − ψ1(α). N are
+    /// whole numbers: from one distinct N to the next within 32, by the recurrences Γ(x + 1) = xΓ(x), ψ(x + 1) = ψ(x) +
+    /// 1/x, ψ1(x + 1) = ψ1(x) − 1/x² (exact sums of a few terms, and free of the cancellation of lgamma(α + N) − lgamma(α)
+    /// at large α); across a larger gap from the functions themselves (the cost grows with the distinct N, not the largest).</summary>
     private (double[] Log, double[]? Di, double[]? Tri) PerDistinctN(double alpha, bool digamma, bool trigamma)
     {
+        var distinctN = pairs.DistinctN;
         int k = distinctN.Length;
         var log = new double[k];
         var di = digamma ? new double[k] : null;
         var tri = trigamma ? new double[k] : null;
-        double lga = SpecialFunctions.GammaLn(alpha);
-        double pa = digamma ? SpecialFunctions.DiGamma(alpha) : 0, ta = trigamma ? Distributions.Trigamma(alpha) : 0;
+        double lga = double.NaN, pa = double.NaN, ta = double.NaN;
+        double accLog = 0, accDi = 0, accTri = 0, previous = 0;
         for (int j = 0; j < k; j++)
         {
-            log[j] = SpecialFunctions.GammaLn(alpha + distinctN[j]) - lga;
+            double nj = distinctN[j];
+            if (nj - previous <= 32)
+            {
+                double product = 1;
+                for (double x = previous; x < nj; x++)
+                {
+                    double ax = alpha + x;
+                    product *= ax;
+                    accDi += 1 / ax;
+                    accTri -= 1 / (ax * ax);
+                }
+
+                accLog += Math.Log(product);
+            }
+            else
+            {
+                if (double.IsNaN(lga))
+                {
+                    lga = SpecialFunctions.GammaLn(alpha);
+                    pa = SpecialFunctions.DiGamma(alpha);
+                    ta = Distributions.Trigamma(alpha);
+                }
+
+                accLog = SpecialFunctions.GammaLn(alpha + nj) - lga;
+                accDi = digamma ? SpecialFunctions.DiGamma(alpha + nj) - pa : 0;
+                accTri = trigamma ? Distributions.Trigamma(alpha + nj) - ta : 0;
+            }
+
+            previous = nj;
+            log[j] = accLog;
             if (di is not null)
             {
-                di[j] = SpecialFunctions.DiGamma(alpha + distinctN[j]) - pa;
+                di[j] = accDi;
             }
 
             if (tri is not null)
             {
-                tri[j] = Distributions.Trigamma(alpha + distinctN[j]) - ta;
+                tri[j] = accTri;
             }
         }
 
@@ -848,14 +852,15 @@ internal sealed class GpsLikelihood
 
     private delegate void ChunkBody(int first, int end, Span<double> sums);
 
-    /// <summary>Runs <paramref name="body"/> over fixed chunks of the pairs (in parallel on large data), each into its
+    /// <summary>Runs <paramref name="body"/> over fixed chunks of the rows (in parallel on large data), each into its
     /// own <paramref name="width"/> sums, and adds the chunks' sums in chunk order: the same result on any number of cores.</summary>
     private double[] ChunkedSums(int width, ChunkBody body)
     {
         const int chunk = 16_384;
-        int chunks = (n.Length + chunk - 1) / chunk;
+        int rows = pairs.N.Length;
+        int chunks = (rows + chunk - 1) / chunk;
         var partial = new double[chunks * width];
-        void Range(int c) => body(c * chunk, Math.Min(n.Length, (c + 1) * chunk), partial.AsSpan(c * width, width));
+        void Range(int c) => body(c * chunk, Math.Min(rows, (c + 1) * chunk), partial.AsSpan(c * width, width));
         if (chunks > 1)
         {
             Parallel.For(0, chunks, Range);
@@ -897,15 +902,14 @@ internal sealed class GpsLikelihood
     internal double EvaluateU(double[] u, double[] g)
     {
         var th = ToTheta(u);
-        var gt = new double[5];
-        double v = Evaluate(th, gt);
-        for (int j = 0; j < 4; j++)
+        if (!Valid(th))
         {
-            g[j] = gt[j] * th[j];
+            return double.NegativeInfinity;
         }
 
-        g[4] = gt[4] * th[4] * (1 - th[4]);
-        return v;
+        var tot = Sums(th, GpsKernel.Gradient);
+        Array.Copy(tot, 1, g, 0, 5);
+        return tot[0];
     }
 
     /// <summary>The analytic Hessian of ℓ on u = (log α1, log β1, log α2, log β2, logit P). Per pair and component,
@@ -916,83 +920,14 @@ internal sealed class GpsLikelihood
     internal double[] HessianU(double[] u)
     {
         const int dim = 5;
-        var th = ToTheta(u);
-        double a1 = th[0], b1 = th[1], a2 = th[2], b2 = th[3], p = th[4], q = 1 - p;
-        var (dl1, dp1, tp1) = PerDistinctN(a1, true, true);
-        var (dl2, dp2, tp2) = PerDistinctN(a2, true, true);
-        double lp = Math.Log(p), lq = Elementary.Log1P(-p);
-        const int width = 15;   // the upper triangle of the 5 × 5 Hessian, row by row
-
-        // one component's log-scale derivatives: gA, gB and the block hAA, hAB, hBB
-        static (double GA, double GB, double HAA, double HAB, double HBB) Component(double alpha, double beta, double ni, double ei, double dp, double tp)
-        {
-            double l = -Elementary.Log1P(ei / beta);             // log(β/(β + E))
-            double s = alpha * l;
-            double om = -Elementary.ExpM1(s), f0 = 1 - om;         // 1 − f0, f0
-            double phi1 = 1 / om, phi2 = f0 / (om * om);
-            double be = beta + ei;
-            double lb = ei / be;                                   // β·∂l/∂β
-            double lbb = -ei * ((2 * beta) + ei) / (be * be);      // β²·∂²l/∂β²
-            double ga = alpha * (dp + (phi1 * l));
-            double gb = (phi1 * alpha * lb) - (ni * beta / be);
-            double haa = (alpha * alpha * (tp + (phi2 * l * l))) + ga;
-            double hab = alpha * ((phi2 * alpha * l * lb) + (phi1 * lb));
-            double hbb = (phi2 * alpha * alpha * lb * lb) + (phi1 * alpha * lbb) + (ni * beta * beta / (be * be)) + gb;
-            return (ga, gb, haa, hab, hbb);
-        }
-
-        var upper = ChunkedSums(width, (first, end, acc) =>
-        {
-            Span<double> delta = stackalloc double[dim];
-            for (int i = first; i < end; i++)
-            {
-                double ni = n[i], ei = e[i];
-                int j = nIndex[i];
-                double l1 = -Elementary.Log1P(ei / b1), l2 = -Elementary.Log1P(ei / b2);
-                double om1 = -Elementary.ExpM1(a1 * l1), om2 = -Elementary.ExpM1(a2 * l2);
-                double x = lp + dl1[j] + (a1 * l1) + (ni * (logE[i] - Math.Log(b1 + ei))) - Math.Log(om1);
-                double y = lq + dl2[j] + (a2 * l2) + (ni * (logE[i] - Math.Log(b2 + ei))) - Math.Log(om2);
-                double w1 = 1 / (1 + Math.Exp(y - x)), w2 = 1 - w1;
-                var c1 = Component(a1, b1, ni, ei, dp1![j], tp1![j]);
-                var c2 = Component(a2, b2, ni, ei, dp2![j], tp2![j]);
-                delta[0] = c1.GA;
-                delta[1] = c1.GB;
-                delta[2] = -c2.GA;
-                delta[3] = -c2.GB;
-                delta[4] = 1;
-                double ww = w1 * w2;
-                int t = 0;
-                for (int r = 0; r < dim; r++)
-                {
-                    for (int cc = r; cc < dim; cc++)
-                    {
-                        acc[t++] += ww * delta[r] * delta[cc];
-                    }
-                }
-
-                acc[0] += w1 * c1.HAA;    // (0, 0)
-                acc[1] += w1 * c1.HAB;    // (0, 1)
-                acc[5] += w1 * c1.HBB;    // (1, 1)
-                acc[9] += w2 * c2.HAA;    // (2, 2)
-                acc[10] += w2 * c2.HAB;   // (2, 3)
-                acc[12] += w2 * c2.HBB;   // (3, 3)
-                acc[14] -= p * q;         // (4, 4): ∂² log P = ∂² log(1 − P) = −P(1 − P) on the logit scale
-            }
-        });
+        var upper = Sums(ToTheta(u), GpsKernel.Hessian);
         var h = new double[dim * dim];
-        for (int r = 0, t = 0; r < dim; r++)
+        for (int r = 0, t = 6; r < dim; r++)
         {
             for (int cc = r; cc < dim; cc++)
             {
-                h[(r * dim) + cc] = upper[t++];
-            }
-        }
-
-        for (int r = 0; r < dim; r++)
-        {
-            for (int cc = 0; cc < r; cc++)
-            {
-                h[(r * dim) + cc] = h[(cc * dim) + r];
+                h[(r * dim) + cc] = upper[t];
+                h[(cc * dim) + r] = upper[t++];
             }
         }
 
