@@ -334,25 +334,23 @@ internal static class Distributions
     /// The regularized incomplete gamma P(a, x) (<paramref name="upper"/> false) or Q(a, x) = 1 − P(a, x)
     /// (<paramref name="upper"/> true), each accurate in relative terms when it is small.
     /// </summary>
-    public static double GammaTail(double a, double x, bool upper)
+    public static double GammaTail(double a, double x, bool upper) =>
+        x <= 0 ? (upper ? 1 : 0) : double.IsPositiveInfinity(x) ? (upper ? 0 : 1) : GammaTail(a, StirlingError(a), x, upper, out _);
+
+    /// <summary><see cref="GammaTail(double, double, bool)"/> for x &gt; 0 with the shape's Stirling error given (computed
+    /// once per shape by callers that evaluate one shape many times), and the density x^(a−1)e^(−x)/Γ(a) at x from the
+    /// same prefactor.</summary>
+    internal static double GammaTail(double a, double stirlingA, double x, bool upper, out double density)
     {
-        if (x <= 0)
-        {
-            return upper ? 1 : 0;
-        }
-
-        if (double.IsPositiveInfinity(x))
-        {
-            return upper ? 0 : 1;
-        }
-
         if (a > 1e7)
         {
             // the series and the continued fraction need ~√a terms here: Temme's uniform expansion instead
+            density = GammaDensity(a, x);
             return TemmeGamma(a, x, upper);
         }
 
-        double prefactor = PoissonPrefactor(a, x);
+        double prefactor = Math.Exp(-stirlingA - Deviance(a, x)) / Math.Sqrt(TwoPi * a);   // x^a e^-x / Γ(a+1)
+        density = a * prefactor / x;
         if (prefactor == 0 || double.IsNaN(prefactor))
         {
             // x^a e^-x / Γ(a) underflows: far in a tail (x ≫ a: Q below the smallest double; x ≪ a: P so)

@@ -63,6 +63,12 @@ public static partial class Disproportionality
     {
         Check(a, b, c, d, level);
         Guard.FiniteNonNegative(continuityCorrection);
+        return Ror(a, b, c, d, Distributions.NormalQuantile((1 + level) / 2), continuityCorrection);
+    }
+
+    /// <summary>The ROR given z = Φ⁻¹((1 + level)/2) (the screen computes z once for all pairs).</summary>
+    internal static RatioEstimate Ror(long a, long b, long c, long d, double z, double continuityCorrection = 0)
+    {
         double k = (a == 0 || b == 0 || c == 0 || d == 0) ? continuityCorrection : 0;
         double A = a + k, B = b + k, C = c + k, D = d + k;
         double ror = A * D / (B * C);
@@ -71,7 +77,6 @@ public static partial class Disproportionality
             return new RatioEstimate(ror, new ConfidenceInterval(0, double.PositiveInfinity));
         }
 
-        double z = Distributions.NormalQuantile((1 + level) / 2);
         double se = Math.Sqrt((1 / A) + (1 / B) + (1 / C) + (1 / D));
         double log = Math.Log(A) + Math.Log(D) - Math.Log(B) - Math.Log(C);
         return new RatioEstimate(ror, new ConfidenceInterval(Math.Exp(log - (z * se)), Math.Exp(log + (z * se))));
@@ -89,13 +94,18 @@ public static partial class Disproportionality
     public static RatioEstimate ProportionalReportingRatio(long a, long b, long c, long d, double level = 0.95)
     {
         Check(a, b, c, d, level);
+        return Prr(a, b, c, d, Distributions.NormalQuantile((1 + level) / 2));
+    }
+
+    /// <summary>The PRR given z = Φ⁻¹((1 + level)/2).</summary>
+    internal static RatioEstimate Prr(long a, long b, long c, long d, double z)
+    {
         double prr = ((double)a / (a + b)) / ((double)c / (c + d));
         if (a == 0 || c == 0)
         {
             return new RatioEstimate(prr, new ConfidenceInterval(0, double.PositiveInfinity));
         }
 
-        double z = Distributions.NormalQuantile((1 + level) / 2);
         double se = Math.Sqrt((1.0 / a) - (1.0 / (a + b)) + (1.0 / c) - (1.0 / (c + d)));
         double log = Math.Log(prr);
         return new RatioEstimate(prr, new ConfidenceInterval(Math.Exp(log - (z * se)), Math.Exp(log + (z * se))));
@@ -146,11 +156,24 @@ public static partial class Disproportionality
             throw new ArgumentException("the 2x2 table is empty (N = 0).", nameof(a));
         }
 
-        double e = ((double)a + b) * ((double)a + c) / n;
+        var (lower, upper) = IcQuantiles(a, level);
+        return Ic(a, b, c, d, lower, upper);
+    }
+
+    /// <summary>The gamma(a + 0.5, 1) quantiles at (1 ∓ level)/2: the IC's limits before the rate divides them, which
+    /// depend on a alone (the screen computes them once per distinct a).</summary>
+    internal static (double Lower, double Upper) IcQuantiles(long a, double level)
+    {
         double alpha = (1 - level) / 2;
+        return (Distributions.GammaQuantile(a + 0.5, alpha, upper: false), Distributions.GammaQuantile(a + 0.5, alpha, upper: true));
+    }
+
+    /// <summary>The IC given <see cref="IcQuantiles"/> of its a.</summary>
+    internal static InformationComponent Ic(long a, long b, long c, long d, double lowerQuantile, double upperQuantile)
+    {
+        double n = (double)a + b + c + d;
+        double e = ((double)a + b) * ((double)a + c) / n;
         double shape = a + 0.5, rate = e + 0.5;
-        double lower = Distributions.GammaQuantile(shape, alpha, upper: false) / rate;
-        double upper = Distributions.GammaQuantile(shape, alpha, upper: true) / rate;
-        return new InformationComponent(Math.Log2(shape / rate), Math.Log2(lower), Math.Log2(upper), e);
+        return new InformationComponent(Math.Log2(shape / rate), Math.Log2(lowerQuantile / rate), Math.Log2(upperQuantile / rate), e);
     }
 }

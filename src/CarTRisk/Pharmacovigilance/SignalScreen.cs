@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using CarTRisk.Numerics;
 
 namespace CarTRisk;
 
@@ -64,16 +65,45 @@ public static partial class Disproportionality
             model = FitGps(pairs.Observed.AsSpan(), pairs.Expected.AsSpan());
         }
 
-        var rows = new SignalRow[pairs.Observed.Length];
-        Parallel.For(0, rows.Length, i =>
+        var scores = model?.Score(pairs.Observed.AsSpan(), pairs.Expected.AsSpan());
+        int m = pairs.Observed.Length;
+        var cells = new (long A, long B, long C, long D)[m];
+        var icCode = new int[m];
+        var distinctA = new Dictionary<long, int>();
+        for (int i = 0; i < m; i++)
         {
             long a = (long)pairs.Observed[i], b = (long)pairs.DrugReports[i] - a, c = (long)pairs.EventReports[i] - a;
             long d = (long)pairs.Reports - (long)pairs.DrugReports[i] - (long)pairs.EventReports[i] + a;
-            var ror = ReportingOddsRatio(a, b, c, d, level);
-            var prr = ProportionalReportingRatio(a, b, c, d, level);
+            if (a < 0 || b < 0 || c < 0 || d < 0)
+            {
+                throw new ArgumentException($"pair {i} ({pairs.Drug[i]}, {pairs.Event[i]}): its 2x2 counts ({a}, {b}, {c}, {d}) are not all >= 0; the margins do not fit the counts.", nameof(pairs));
+            }
+
+            cells[i] = (a, b, c, d);
+            if (!distinctA.TryGetValue(a, out int code))
+            {
+                code = distinctA.Count;
+                distinctA.Add(a, code);
+            }
+
+            icCode[i] = code;
+        }
+
+        // the normal quantile once, the IC's gamma quantiles once per distinct a (they do not depend on E)
+        double z = Distributions.NormalQuantile((1 + level) / 2);
+        var icQuantiles = new (double Lower, double Upper)[distinctA.Count];
+        var aValues = distinctA.Keys.ToArray();
+        Parallel.For(0, aValues.Length, k => icQuantiles[distinctA[aValues[k]]] = IcQuantiles(aValues[k], level));
+        var rows = new SignalRow[m];
+        Parallel.For(0, rows.Length, i =>
+        {
+            var (a, b, c, d) = cells[i];
+            var ror = Ror(a, b, c, d, z);
+            var prr = Prr(a, b, c, d, z);
             double chi = ChiSquare(a, b, c, d);
-            var ic = Ic(a, b, c, d, level);
-            double ebgm = model?.Ebgm(a, pairs.Expected[i]) ?? double.NaN, eb05 = model?.Quantile(a, pairs.Expected[i], 0.05) ?? double.NaN;
+            var (icLower, icUpper) = icQuantiles[icCode[i]];
+            var ic = Ic(a, b, c, d, icLower, icUpper);
+            double ebgm = scores?.Ebgm[i] ?? double.NaN, eb05 = scores?.Eb05[i] ?? double.NaN;
             bool signal = rule switch
             {
                 SignalRule.Evans => prr.Estimable && prr.Value >= 2 && chi >= 4 && a >= 3,
@@ -84,7 +114,46 @@ public static partial class Disproportionality
             rows[i] = new SignalRow(pairs.Drug[i], pairs.Event[i], a, b, c, d, pairs.Expected[i], ror, prr, chi, ic, ebgm, eb05, signal);
         });
 
-        return [.. rows.OrderByDescending(r => r.Signal).ThenByDescending(r => r.Ic.Lower).ThenBy(r => r.Drug, StringComparer.Ordinal).ThenBy(r => r.Event, StringComparer.Ordinal)];
+        return Order(rows);
+    }
+
+    /// <summary>Signals first, then descending IC025, then drug and event in ordinal order. Pairs in ordinal (drug,
+    /// event) order (as CountPairs and FromTable give them) with finite IC025 are ordered by a stable radix sort on IC025
+    /// and a stable partition by signal, ties kept in input order; others by comparison.</summary>
+    private static ImmutableArray<SignalRow> Order(SignalRow[] rows)
+    {
+        bool inOrder = true;
+        for (int i = 1; i < rows.Length && inOrder; i++)
+        {
+            int byDrug = string.CompareOrdinal(rows[i - 1].Drug, rows[i].Drug);
+            inOrder = byDrug < 0 || (byDrug == 0 && string.CompareOrdinal(rows[i - 1].Event, rows[i].Event) <= 0);
+        }
+
+        var lowers = rows.Select(r => r.Ic.Lower).ToArray();
+        if (!inOrder || !lowers.All(double.IsFinite))
+        {
+            return [.. rows.OrderByDescending(r => r.Signal).ThenByDescending(r => r.Ic.Lower).ThenBy(r => r.Drug, StringComparer.Ordinal).ThenBy(r => r.Event, StringComparer.Ordinal)];
+        }
+
+        var order = Kernels.RadixOrder.Order(lowers, descending: true);
+        var result = ImmutableArray.CreateBuilder<SignalRow>(rows.Length);
+        foreach (int i in order)
+        {
+            if (rows[i].Signal)
+            {
+                result.Add(rows[i]);
+            }
+        }
+
+        foreach (int i in order)
+        {
+            if (!rows[i].Signal)
+            {
+                result.Add(rows[i]);
+            }
+        }
+
+        return result.MoveToImmutable();
     }
 
     /// <summary>The screen as a table (through the disclosure policy: every estimate rests on its pair's count; public
