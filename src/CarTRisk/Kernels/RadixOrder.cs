@@ -88,4 +88,72 @@ internal static class RadixOrder
             ArrayPool<int>.Shared.Return(orderB);
         }
     }
+    /// <summary>Sorts non-negative keys in place by an LSD radix sort on their bytes (bytes every key shares are skipped:
+    /// codes below 2^24 take three passes).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative key.</exception>
+    public static void Sort(Span<long> keys)
+    {
+        int n = keys.Length;
+        if (n < 2)
+        {
+            return;
+        }
+
+        long all = 0;
+        foreach (long k in keys)
+        {
+            if (k < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(keys), k, "RadixOrder.Sort takes keys >= 0.");
+            }
+
+            all |= k;
+        }
+
+        var scratch = ArrayPool<long>.Shared.Rent(n);
+        try
+        {
+            Span<long> src = keys, dst = scratch.AsSpan(0, n);
+            Span<int> offsets = stackalloc int[256];
+            int passes = 0;
+            for (int shift = 0; shift < 64 && (all >> shift) != 0; shift += 8)
+            {
+                offsets.Clear();
+                foreach (long k in src)
+                {
+                    offsets[(int)((k >> shift) & 0xFF)]++;
+                }
+
+                if (offsets[(int)((src[0] >> shift) & 0xFF)] == n)
+                {
+                    continue;   // every key has this byte
+                }
+
+                int sum = 0;
+                for (int b = 0; b < 256; b++)
+                {
+                    (offsets[b], sum) = (sum, sum + offsets[b]);
+                }
+
+                foreach (long k in src)
+                {
+                    dst[offsets[(int)((k >> shift) & 0xFF)]++] = k;
+                }
+
+                var t = src;
+                src = dst;
+                dst = t;
+                passes++;
+            }
+
+            if (passes % 2 == 1)
+            {
+                src.CopyTo(keys);
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(scratch);
+        }
+    }
 }

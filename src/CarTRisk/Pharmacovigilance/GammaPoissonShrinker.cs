@@ -474,30 +474,148 @@ public sealed record PairCounts(ImmutableArray<string> Drug, ImmutableArray<stri
         Guard.SameLength(drugs.Count, nameof(drugs), events.Count, nameof(events));
         Guard.SameLength(drugs.Count, nameof(drugs), counts.Count, nameof(counts));
         Guard.NotEmpty(drugs.Count, nameof(drugs));
-        var cells = new Dictionary<(string, string), double>();
-        for (int i = 0; i < drugs.Count; i++)
+        // integer codes of the names (first appearance), their ordinal ranks, and the cells sorted by (drug rank, event
+        // rank): equal cells merge in that order, which is the output's
+        int rowsIn = drugs.Count;
+        var drugCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var eventCode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rowDrug = new int[rowsIn];
+        var rowEvent = new int[rowsIn];
+        var value = new double[rowsIn];
+        for (int i = 0; i < rowsIn; i++)
         {
             if (!(counts[i] >= 0 && counts[i] == Math.Floor(counts[i]) && double.IsFinite(counts[i])))
             {
                 throw new ArgumentOutOfRangeException(nameof(counts), counts[i], $"counts[{i}] is {Guard.Show(counts[i])}; counts are whole numbers >= 0.");
             }
 
-            var key = (drugs[i] ?? throw new ArgumentNullException(nameof(drugs), $"drugs[{i}] is null."),
-                events[i] ?? throw new ArgumentNullException(nameof(events), $"events[{i}] is null."));
-            cells[key] = cells.GetValueOrDefault(key) + counts[i];
+            rowDrug[i] = NameCodes.Code(drugCode, drugs[i] ?? throw new ArgumentNullException(nameof(drugs), $"drugs[{i}] is null."));
+            rowEvent[i] = NameCodes.Code(eventCode, events[i] ?? throw new ArgumentNullException(nameof(events), $"events[{i}] is null."));
+            value[i] = counts[i];
         }
 
-        double total = cells.Values.Sum();
-        var byDrug = cells.GroupBy(kv => kv.Key.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
-        var byEvent = cells.GroupBy(kv => kv.Key.Item2, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
-        var rows = cells.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key.Item1, StringComparer.Ordinal).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal).ToList();
-        return new PairCounts([.. rows.Select(r => r.Key.Item1)], [.. rows.Select(r => r.Key.Item2)], [.. rows.Select(r => r.Value)],
-            [.. rows.Select(r => byDrug[r.Key.Item1] * byEvent[r.Key.Item2] / total)])
+        var (drugNames, drugRank) = NameCodes.Ranked(drugCode);
+        var (eventNames, eventRank) = NameCodes.Ranked(eventCode);
+        int nDrugs = drugNames.Length, nEvents = eventNames.Length;
+        var keys = new long[rowsIn];
+        for (int i = 0; i < rowsIn; i++)
         {
-            DrugReports = [.. rows.Select(r => byDrug[r.Key.Item1])],
-            EventReports = [.. rows.Select(r => byEvent[r.Key.Item2])],
+            keys[i] = ((long)drugRank[rowDrug[i]] * nEvents) + eventRank[rowEvent[i]];
+        }
+
+        Array.Sort(keys, value);
+        var byDrug = new double[nDrugs];    // by rank
+        var byEvent = new double[nEvents];
+        var cellKey = new List<long>();
+        var cellValue = new List<double>();
+        double total = 0;
+        for (int i = 0; i < rowsIn;)
+        {
+            long key = keys[i];
+            double sum = 0;
+            for (; i < rowsIn && keys[i] == key; i++)
+            {
+                sum += value[i];
+            }
+
+            byDrug[key / nEvents] += sum;
+            byEvent[key % nEvents] += sum;
+            total += sum;
+            if (sum > 0)
+            {
+                cellKey.Add(key);
+                cellValue.Add(sum);
+            }
+        }
+
+        var byRankDrug = new string[nDrugs];
+        var byRankEvent = new string[nEvents];
+        for (int c = 0; c < nDrugs; c++)
+        {
+            byRankDrug[drugRank[c]] = drugNames[c];
+        }
+
+        for (int c = 0; c < nEvents; c++)
+        {
+            byRankEvent[eventRank[c]] = eventNames[c];
+        }
+
+        int m = cellKey.Count;
+        var outDrug = new string[m];
+        var outEvent = new string[m];
+        var expected = new double[m];
+        var drugReports = new double[m];
+        var eventReports = new double[m];
+        for (int k = 0; k < m; k++)
+        {
+            int d = (int)(cellKey[k] / nEvents), e = (int)(cellKey[k] % nEvents);
+            outDrug[k] = byRankDrug[d];
+            outEvent[k] = byRankEvent[e];
+            drugReports[k] = byDrug[d];
+            eventReports[k] = byEvent[e];
+            expected[k] = byDrug[d] * byEvent[e] / total;
+        }
+
+        return new PairCounts(ImmutableCollectionsMarshal.AsImmutableArray(outDrug), ImmutableCollectionsMarshal.AsImmutableArray(outEvent),
+            [.. cellValue], ImmutableCollectionsMarshal.AsImmutableArray(expected))
+        {
+            DrugReports = ImmutableCollectionsMarshal.AsImmutableArray(drugReports),
+            EventReports = ImmutableCollectionsMarshal.AsImmutableArray(eventReports),
             Reports = total,
         };
+    }
+}
+
+/// <summary>Integer codes for names (in order of first appearance) and the codes' ranks in ordinal order of the names.</summary>
+internal static class NameCodes
+{
+    /// <summary><see cref="Code(Dictionary{string, int}, string)"/> through a small direct-mapped cache keyed by the
+    /// string instance (readers such as FaersExtract hand out one instance per distinct name, so most rows skip hashing
+    /// the characters); the dictionary stays the authority, the cache only remembers instances it has seen.</summary>
+    public static int Code(Dictionary<string, int> codes, string value, object?[] cacheRefs, int[] cacheCodes)
+    {
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(value) & (cacheRefs.Length - 1);
+        if (ReferenceEquals(cacheRefs[slot], value))
+        {
+            return cacheCodes[slot];
+        }
+
+        int code = Code(codes, value);
+        cacheRefs[slot] = value;
+        cacheCodes[slot] = code;
+        return code;
+    }
+
+    /// <summary>The code of <paramref name="value"/>, a new one (the count so far) at its first appearance.</summary>
+    public static int Code(Dictionary<string, int> codes, string value)
+    {
+        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(codes, value, out bool exists);
+        if (!exists)
+        {
+            slot = codes.Count - 1;
+        }
+
+        return slot;
+    }
+
+    /// <summary>Each code's name, and its rank in ordinal order of the names.</summary>
+    public static (string[] Names, int[] Rank) Ranked(Dictionary<string, int> codes)
+    {
+        var names = new string[codes.Count];
+        foreach (var (name, code) in codes)
+        {
+            names[code] = name;
+        }
+
+        var order = Enumerable.Range(0, names.Length).ToArray();
+        Array.Sort(order, (x, y) => string.CompareOrdinal(names[x], names[y]));
+        var rank = new int[names.Length];
+        for (int k = 0; k < order.Length; k++)
+        {
+            rank[order[k]] = k;
+        }
+
+        return (names, rank);
     }
 }
 
@@ -763,26 +881,21 @@ public static partial class Disproportionality
         var rowReport = new int[n];
         var rowDrug = new int[n];
         var rowEvent = new int[n];
-        static int Code(Dictionary<string, int> codes, string value)
-        {
-            ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(codes, value, out bool exists);
-            if (!exists)
-            {
-                slot = codes.Count - 1;
-            }
-
-            return slot;
-        }
-
         var stratumNames = new List<string>();
+        object?[] drugCache = new object?[4096], eventCache = new object?[4096];
+        int[] drugCacheCodes = new int[4096], eventCacheCodes = new int[4096];
+        string? lastStratum = null;
+        int lastStratumCode = -1;
         for (int i = 0; i < n; i++)
         {
             string id = reportIds[i] ?? throw new ArgumentNullException(nameof(reportIds), $"reportIds[{i}] is null.");
             string drug = drugs[i] ?? throw new ArgumentNullException(nameof(drugs), $"drugs[{i}] is null.");
             string evt = events[i] ?? throw new ArgumentNullException(nameof(events), $"events[{i}] is null.");
             string st = strata is null ? "" : strata[i] ?? throw new ArgumentNullException(nameof(strata), $"strata[{i}] is null.");
-            int r = Code(reportCode, id);
-            int sc = Code(stratumCode, st);
+            // consecutive rows of a report usually share the id and stratum instances: no hash lookup for those
+            int r = i > 0 && ReferenceEquals(id, reportIds[i - 1]) ? rowReport[i - 1] : NameCodes.Code(reportCode, id);
+            int sc = i > 0 && r == rowReport[i - 1] && ReferenceEquals(st, lastStratum) ? lastStratumCode : NameCodes.Code(stratumCode, st);
+            (lastStratum, lastStratumCode) = (st, sc);
             if (sc == stratumNames.Count)
             {
                 stratumNames.Add(st);
@@ -798,20 +911,36 @@ public static partial class Disproportionality
             }
 
             rowReport[i] = r;
-            rowDrug[i] = Code(drugCode, drug);
-            rowEvent[i] = Code(eventCode, evt);
+            rowDrug[i] = NameCodes.Code(drugCode, drug, drugCache, drugCacheCodes);
+            rowEvent[i] = NameCodes.Code(eventCode, evt, eventCache, eventCacheCodes);
         }
 
         int reports = reportCode.Count, nDrugs = drugCode.Count, nEvents = eventCode.Count, nStrata = stratumCode.Count;
         var start = Kernels.Grouping.Starts(rowReport, reports);
         var byReport = Kernels.Grouping.Scatter(rowReport, start);
 
-        var pairCount = new Dictionary<long, int>();
-        var drugStratum = new Dictionary<long, int>();
-        var eventStratum = new Dictionary<long, int>();
-        var drugAll = new int[nDrugs];
+        // the ordinal ranks of the names first, so the pair keys are in output order: key = drug rank × events + event rank
+        var (drugNames, drugRank) = NameCodes.Ranked(drugCode);
+        var (eventNames, eventRank) = NameCodes.Ranked(eventCode);
+        var byRankDrug = new string[nDrugs];
+        var byRankEvent = new string[nEvents];
+        for (int c = 0; c < nDrugs; c++)
+        {
+            byRankDrug[drugRank[c]] = drugNames[c];
+        }
+
+        for (int c = 0; c < nEvents; c++)
+        {
+            byRankEvent[eventRank[c]] = eventNames[c];
+        }
+
+        // one key per report and distinct drug, event and pair; counted by sorting (radix) and runs, not hash maps
+        var drugAll = new int[nDrugs];      // by rank
         var eventAll = new int[nEvents];
         var perStratum = new int[nStrata];
+        var pairKeys = new List<long>(n);
+        var drugStratumKeys = new List<long>(n);
+        var eventStratumKeys = new List<long>(n);
         var ds = new List<int>();
         var es = new List<int>();
         var ps = new List<long>();
@@ -831,9 +960,6 @@ public static partial class Disproportionality
             list.RemoveRange(w, list.Count - w);
         }
 
-        static void Increment(Dictionary<long, int> map, long key) =>
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _)++;
-
         for (int r = 0; r < reports; r++)
         {
             ds.Clear();
@@ -842,9 +968,10 @@ public static partial class Disproportionality
             for (int k = start[r]; k < start[r + 1]; k++)
             {
                 int i = byReport[k];
-                ds.Add(rowDrug[i]);
-                es.Add(rowEvent[i]);
-                ps.Add(((long)rowDrug[i] * nEvents) + rowEvent[i]);
+                int dr = drugRank[rowDrug[i]], er = eventRank[rowEvent[i]];
+                ds.Add(dr);
+                es.Add(er);
+                ps.Add(((long)dr * nEvents) + er);
             }
 
             Distinct(ds);
@@ -855,34 +982,53 @@ public static partial class Disproportionality
             foreach (int d in ds)
             {
                 drugAll[d]++;
-                Increment(drugStratum, ((long)d * nStrata) + st);
+                drugStratumKeys.Add(((long)d * nStrata) + st);
             }
 
             foreach (int e in es)
             {
                 eventAll[e]++;
-                Increment(eventStratum, ((long)e * nStrata) + st);
+                eventStratumKeys.Add(((long)e * nStrata) + st);
             }
 
-            foreach (long pr in ps)
+            pairKeys.AddRange(ps);
+        }
+
+        // sorted keys with their multiplicities
+        static (long[] Key, int[] Count) Runs(List<long> keys)
+        {
+            var sorted = CollectionsMarshal.AsSpan(keys);
+            Kernels.RadixOrder.Sort(sorted);
+            int distinct = 0;
+            for (int i = 0; i < sorted.Length; i++)
             {
-                Increment(pairCount, pr);
+                distinct += i == 0 || sorted[i] != sorted[i - 1] ? 1 : 0;
             }
+
+            var key = new long[distinct];
+            var count = new int[distinct];
+            for (int i = 0, w = -1; i < sorted.Length; i++)
+            {
+                if (i == 0 || sorted[i] != sorted[i - 1])
+                {
+                    key[++w] = sorted[i];
+                }
+
+                count[w]++;
+            }
+
+            return (key, count);
         }
 
         // each drug's and event's (stratum, count) lists in stratum order
-        static (int[] Start, int[] Stratum, int[] Count) Lists(Dictionary<long, int> map, int items, int strata)
+        static (int[] Start, int[] Stratum, int[] Count) Lists((long[] Key, int[] Count) runs, int items, int strata)
         {
-            var keys = map.Keys.ToArray();
-            Array.Sort(keys);
             var first = new int[items + 1];
-            var stratum = new int[keys.Length];
-            var count = new int[keys.Length];
-            for (int k = 0; k < keys.Length; k++)
+            var stratum = new int[runs.Key.Length];
+            for (int k = 0; k < runs.Key.Length; k++)
             {
-                first[(int)(keys[k] / strata) + 1]++;
-                stratum[k] = (int)(keys[k] % strata);
-                count[k] = map[keys[k]];
+                first[(int)(runs.Key[k] / strata) + 1]++;
+                stratum[k] = (int)(runs.Key[k] % strata);
             }
 
             for (int j = 0; j < items; j++)
@@ -890,38 +1036,13 @@ public static partial class Disproportionality
                 first[j + 1] += first[j];
             }
 
-            return (first, stratum, count);
+            return (first, stratum, runs.Count);
         }
 
-        var dl = Lists(drugStratum, nDrugs, nStrata);
-        var el = Lists(eventStratum, nEvents, nStrata);
-        // each code's name, and its rank in ordinal order of the names
-        static (string[] Names, int[] Rank) Ranked(Dictionary<string, int> codes)
-        {
-            var names = new string[codes.Count];
-            foreach (var (name, code) in codes)
-            {
-                names[code] = name;
-            }
-
-            var order = Enumerable.Range(0, names.Length).ToArray();
-            Array.Sort(order, (x, y) => string.CompareOrdinal(names[x], names[y]));
-            var rank = new int[names.Length];
-            for (int k = 0; k < order.Length; k++)
-            {
-                rank[order[k]] = k;
-            }
-
-            return (names, rank);
-        }
-
-        var (drugNames, drugRank) = Ranked(drugCode);
-        var (eventNames, eventRank) = Ranked(eventCode);
-
-        var pairKeys = pairCount.Keys.ToArray();
-        var sortKeys = pairKeys.Select(k => ((long)drugRank[(int)(k / nEvents)] * nEvents) + eventRank[(int)(k % nEvents)]).ToArray();
-        Array.Sort(sortKeys, pairKeys);
-        int m = pairKeys.Length;
+        var dl = Lists(Runs(drugStratumKeys), nDrugs, nStrata);
+        var el = Lists(Runs(eventStratumKeys), nEvents, nStrata);
+        var (pairKey, pairCount) = Runs(pairKeys);
+        int m = pairKey.Length;
         var outDrug = new string[m];
         var outEvent = new string[m];
         var observed = new double[m];
@@ -930,10 +1051,10 @@ public static partial class Disproportionality
         var eventReports = new double[m];
         for (int k = 0; k < m; k++)
         {
-            int d = (int)(pairKeys[k] / nEvents), e = (int)(pairKeys[k] % nEvents);
-            outDrug[k] = drugNames[d];
-            outEvent[k] = eventNames[e];
-            observed[k] = pairCount[pairKeys[k]];
+            int d = (int)(pairKey[k] / nEvents), e = (int)(pairKey[k] % nEvents);
+            outDrug[k] = byRankDrug[d];
+            outEvent[k] = byRankEvent[e];
+            observed[k] = pairCount[k];
             drugReports[k] = drugAll[d];
             eventReports[k] = eventAll[e];
             double sum = 0;
@@ -959,10 +1080,11 @@ public static partial class Disproportionality
             expected[k] = sum;
         }
 
-        return new PairCounts([.. outDrug], [.. outEvent], [.. observed], [.. expected])
+        return new PairCounts(ImmutableCollectionsMarshal.AsImmutableArray(outDrug), ImmutableCollectionsMarshal.AsImmutableArray(outEvent),
+            ImmutableCollectionsMarshal.AsImmutableArray(observed), ImmutableCollectionsMarshal.AsImmutableArray(expected))
         {
-            DrugReports = [.. drugReports],
-            EventReports = [.. eventReports],
+            DrugReports = ImmutableCollectionsMarshal.AsImmutableArray(drugReports),
+            EventReports = ImmutableCollectionsMarshal.AsImmutableArray(eventReports),
             Reports = reports,
         };
     }

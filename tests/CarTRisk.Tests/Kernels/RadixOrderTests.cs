@@ -28,4 +28,29 @@ public sealed class RadixOrderTests
             }
         }
     }
+
+    /// <summary>The in-place sort of non-negative longs equals Array.Sort for small, wide and tied keys.</summary>
+    [Fact]
+    public void Sort_EqualsArraySort()
+    {
+        foreach (int n in Enumerable.Range(0, 100).Append(100_000))
+        {
+            for (int shape = 0; shape < 3; shape++)
+            {
+                var rng = new Random((n * 3) + shape);
+                var keys = Enumerable.Range(0, n).Select(_ => shape switch
+                {
+                    0 => rng.NextInt64(1L << 26),
+                    1 => (long)rng.Next(4),
+                    _ => rng.NextInt64(long.MaxValue),
+                }).ToArray();
+                var expected = (long[])keys.Clone();
+                Array.Sort(expected);
+                RadixOrder.Sort(keys);
+                Assert.Equal(expected, keys);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => RadixOrder.Sort(new long[] { 3, -1 }));
+    }
 }

@@ -51,12 +51,23 @@ public sealed class CountPairsTwinTests
             var drugs = new string[rows];
             var events = new string[rows];
             var strata = new string[rows];
+            // odd seeds: one string instance per name and the rows of a report together (as FaersExtract gives them: the
+            // reader's instance shortcuts); even seeds: a new instance on every row, rows in random order
+            var idNames = Enumerable.Range(0, reports).Select(r => $"R{r}").ToArray();
+            var eventNames = Enumerable.Range(0, 40).Select(k => $"PT{k}").ToArray();
+            var reportOf = Enumerable.Range(0, rows).Select(_ => rng.Next(reports)).ToArray();
+            if (seed % 2 == 1)
+            {
+                Array.Sort(reportOf);
+            }
+
             for (int i = 0; i < rows; i++)
             {
-                int r = rng.Next(reports);
-                ids[i] = $"R{r}";
+                int r = reportOf[i];
+                ids[i] = seed % 2 == 1 ? idNames[r] : $"R{r}";
                 drugs[i] = drugNames[rng.Next(1 + rng.Next(drugNames.Length))];
-                events[i] = $"PT{rng.Next(1 + rng.Next(40))}";
+                int pt = rng.Next(1 + rng.Next(40));
+                events[i] = seed % 2 == 1 ? eventNames[pt] : $"PT{pt}";
                 strata[i] = reportStrata[r];
             }
 

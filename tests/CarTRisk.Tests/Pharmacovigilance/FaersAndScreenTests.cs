@@ -1,3 +1,4 @@
+using CarTRisk.Tests.Support;
 namespace CarTRisk.Tests.Pharmacovigilance;
 
 public sealed class FaersAndScreenTests
@@ -102,5 +103,66 @@ public sealed class FaersAndScreenTests
         Assert.Equal((30L, 970L, 25L, 8975L), (ax.A, ax.B, ax.C, ax.D));
         Assert.True(ax.Signal);
         Assert.Contains("<11", new[] { Disproportionality.Screen(pairs, SignalRule.Umc, gps).First(r => r.Drug == "C" && r.Event == "x") }.ToTable().ToText(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The screen's rows: each statistic equals the public per-table function on its 2×2 counts, and the order
+    /// (signals first, then descending IC025, then drug and event in ordinal order) equals a comparison sort, on data with
+    /// many tied IC025 and on pairs given out of order (the other ordering path).</summary>
+    [Fact]
+    public void Screen_RowsEqualThePerTableFunctions_InTheDocumentedOrder()
+    {
+        var rng = new Random(2505);
+        var drugs = new List<string>();
+        var events = new List<string>();
+        var counts = new List<double>();
+        for (int i = 0; i < 3000; i++)
+        {
+            drugs.Add("D" + rng.Next(60));
+            events.Add("e" + rng.Next(80));
+            counts.Add(rng.Next(5) == 0 ? rng.Next(40) : rng.Next(3));
+        }
+
+        // two drugs with the same rows as D0 (equal margins: their pairs with an event tie on IC025, EB05 and the rest)
+        foreach (int i in Enumerable.Range(0, drugs.Count).Where(i => drugs[i] == "D0").ToArray())
+        {
+            foreach (string copy in new[] { "D0b", "A0" })
+            {
+                drugs.Add(copy);
+                events.Add(events[i]);
+                counts.Add(counts[i]);
+            }
+        }
+
+        var pairs = PairCounts.FromTable(drugs, events, counts);
+        var gps = GpsModel.From(0.204, 0.058, 1.415, 1.838, 0.097);
+        var shuffled = Enumerable.Range(0, pairs.Observed.Length).OrderBy(_ => rng.Next()).ToArray();
+        var outOfOrder = new PairCounts([.. shuffled.Select(i => pairs.Drug[i])], [.. shuffled.Select(i => pairs.Event[i])],
+            [.. shuffled.Select(i => pairs.Observed[i])], [.. shuffled.Select(i => pairs.Expected[i])])
+        {
+            DrugReports = [.. shuffled.Select(i => pairs.DrugReports[i])],
+            EventReports = [.. shuffled.Select(i => pairs.EventReports[i])],
+            Reports = pairs.Reports,
+        };
+        foreach (var input in new[] { pairs, outOfOrder })
+        {
+            foreach (var rule in new[] { SignalRule.Umc, SignalRule.Mhra })
+            {
+                var rows = Disproportionality.Screen(input, rule, gps);
+                Assert.Equal(pairs.Observed.Length, rows.Length);
+                var expectedOrder = rows.OrderByDescending(r => r.Signal).ThenByDescending(r => r.Ic.Lower)
+                    .ThenBy(r => r.Drug, StringComparer.Ordinal).ThenBy(r => r.Event, StringComparer.Ordinal).ToArray();
+                Assert.Equal(expectedOrder, rows.ToArray());
+                Assert.True(rows.GroupBy(r => r.Ic.Lower).Count(g => g.Count() > 1) > 20, "tied IC025 in the data");
+                foreach (var r in rows.Take(400))
+                {
+                    Assert.Equal(Disproportionality.ReportingOddsRatio(r.A, r.B, r.C, r.D), r.Ror);
+                    Assert.Equal(Disproportionality.ProportionalReportingRatio(r.A, r.B, r.C, r.D), r.Prr);
+                    Assert.Equal(Disproportionality.Ic(r.A, r.B, r.C, r.D), r.Ic);
+                    Assert.Equal(Disproportionality.ChiSquare(r.A, r.B, r.C, r.D), r.ChiSquare);
+                    NumericAssert.Close(gps.Ebgm(r.A, r.Expected), r.Ebgm, 1e-14, 0, "EBGM");
+                    NumericAssert.Close(gps.Quantile(r.A, r.Expected, 0.05), r.Eb05, 1e-12, 0, "EB05");
+                }
+            }
+        }
     }
 }
