@@ -149,7 +149,9 @@ public static class Figures
     /// <summary>The stacked state-occupation figure of a multi-state curve: the probability of each state over time,
     /// the first state (e.g. "(s0)", alive without an event) as the light-grey remainder on top. Under a disclosure
     /// threshold the curve ends at the last time with at least the threshold patients at risk in all states together
-    /// (the tail rests on fewer people).</summary>
+    /// (the tail rests on fewer people), and each layer boundary steps only where at least the threshold of the
+    /// transitions that move it have accumulated since its last drawn step (a step's height over the number at risk
+    /// would otherwise show a count of 1..threshold − 1).</summary>
     /// <param name="curve">The multi-state fit.</param>
     /// <param name="stateLabels">A label per state, in <see cref="MultiStateCurve.States"/> order; null = the state names.</param>
     /// <param name="options">Figure options (time scale, title, disclosure); null for the defaults.</param>
@@ -179,10 +181,10 @@ public static class Figures
             throw new ArgumentException("no time with at least the disclosure threshold at risk: nothing can be drawn.", nameof(curve));
         }
 
+        var (drawnTimes, layers, _) = StackedPlot.StateLayers(curve, end, threshold);
         var time = curve.Times.Take(end).ToArray();
-        var layers = Enumerable.Range(1, s - 1).Select(k => Enumerable.Range(0, end).Select(t => curve.Probability[(t * s) + k]).ToArray()).ToList();
         var atRisk = Enumerable.Range(0, end).Select(t => (double)Enumerable.Range(0, s).Sum(k => curve.AtRisk[(t * s) + k])).ToArray();
-        return StackedPlot.DrawLayers(time, layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options,
+        return StackedPlot.DrawLayers([.. drawnTimes.Select(i => time[i])], layers, [.. Enumerable.Range(1, s - 1).Select(k => stateLabels[k]), stateLabels[0]], options,
             new RiskRow("In follow-up", -1, time, atRisk, [], []));
     }
 

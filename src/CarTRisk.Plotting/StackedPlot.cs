@@ -27,26 +27,66 @@ internal static class StackedPlot
         var risk = new RiskRow("All patients", -1, [.. curve.Time.Take(end)], [.. curve.AtRisk.Take(end)], [], []);
         int causes = causeLabels.Count;
 
-        // the layers' upper boundaries B_k = F_1 + ... + F_k, each stepping only where the events of causes 1..k since
-        // its last drawn step reach the threshold (as CurvePlot.Coarsen does for a curve); the layers are their
-        // differences on the union of the drawn times
+        // the layers' upper boundaries B_k = F_1 + ... + F_k; the events of causes 1..k move boundary k
         var boundary = new double[causes][];
-        var drawn = new List<int>[causes];
+        var crossing = new double[causes][];
         for (int k = 0; k < causes; k++)
         {
             boundary[k] = new double[end];
+            crossing[k] = new double[end];
             for (int i = 0; i < end; i++)
             {
                 boundary[k][i] = (k > 0 ? boundary[k - 1][i] : 0) + curve.EstimateByCause[k][i];
+                crossing[k][i] = (k > 0 ? crossing[k - 1][i] : 0) + curve.EventsByCause[k][i];
             }
+        }
 
-            drawn[k] = Steps(curve, k + 1, end, threshold);
+        var (times, layers) = CoarsenedLayers(boundary, crossing, new double[causes], end, threshold);
+        return DrawLayers([.. times.Select(i => curve.Time[i])], layers, [.. causeLabels, "Event-free"], o, risk);
+    }
+
+    /// <summary>The times at which the boundary of the first <paramref name="causes"/> causes may step (see
+    /// <see cref="Steps(double[], int, int)"/>; the events of those causes move it).</summary>
+    internal static List<int> Steps(CumulativeIncidenceCurve curve, int causes, int end, int threshold) =>
+        Steps([.. Enumerable.Range(0, end).Select(i => Enumerable.Range(0, causes).Sum(c => curve.EventsByCause[c][i]))], end, threshold);
+
+    /// <summary>The times at which a boundary may step, given the events that move it at each time: every time with
+    /// such an event without a threshold; under one, a time where its events since its last drawn step reach the
+    /// threshold (a step's height would otherwise show a count of 1..threshold − 1).</summary>
+    internal static List<int> Steps(double[] crossing, int end, int threshold)
+    {
+        var keep = new List<int>();
+        double pending = 0;
+        for (int i = 0; i < end; i++)
+        {
+            pending += crossing[i];
+            if (pending > 0 && pending >= Math.Max(1, threshold))
+            {
+                keep.Add(i);
+                pending = 0;
+            }
+        }
+
+        return keep;
+    }
+
+    /// <summary>Stacked layers from boundaries that step only on enough events: boundary k (ascending, the top of
+    /// layer k) is drawn at its value at the last of its own drawn steps (<see cref="Steps(double[], int, int)"/> on
+    /// <paramref name="crossing"/>[k], the events that move it), <paramref name="initial"/>[k] before the first; the
+    /// layers are the differences of consecutive boundaries on the union of the drawn times (and the last time).</summary>
+    internal static (int[] Times, List<double[]> Layers) CoarsenedLayers(double[][] boundary, double[][] crossing, double[] initial, int end, int threshold)
+    {
+        int count = boundary.Length;
+        var drawn = new List<int>[count];
+        for (int k = 0; k < count; k++)
+        {
+            drawn[k] = Steps(crossing[k], end, threshold);
         }
 
         var times = drawn.SelectMany(d => d).Append(end - 1).Distinct().Order().ToArray();
         var layers = new List<double[]>();
         var previous = new double[times.Length];
-        for (int k = 0; k < causes; k++)
+        for (int k = 0; k < count; k++)
         {
             var upper = new double[times.Length];
             int p = -1;
@@ -57,38 +97,50 @@ internal static class StackedPlot
                     p++;
                 }
 
-                upper[t] = p < 0 ? 0 : boundary[k][drawn[k][p]];
+                upper[t] = p < 0 ? initial[k] : boundary[k][drawn[k][p]];
             }
 
             layers.Add([.. upper.Select((u, t) => u - previous[t])]);
             previous = upper;
         }
 
-        return DrawLayers([.. times.Select(i => curve.Time[i])], layers, [.. causeLabels, "Event-free"], o, risk);
+        return (times, layers);
     }
 
-    /// <summary>The times at which the boundary of the first <paramref name="causes"/> causes may step: every time with
-    /// an event of those causes without a threshold; under one, a time where their events since the boundary's last
-    /// drawn step reach the threshold (a step's height would otherwise show a count of 1..threshold − 1).</summary>
-    internal static List<int> Steps(CumulativeIncidenceCurve curve, int causes, int end, int threshold)
+    /// <summary>The state-occupation layers (states 1..S − 1 from the bottom) over the first <paramref name="end"/> times,
+    /// coarsened as <see cref="CoarsenedLayers"/>, with the transitions that move each boundary at each time.</summary>
+    internal static (int[] Times, List<double[]> Layers, double[][] Crossing) StateLayers(MultiStateCurve curve, int end, int threshold)
     {
-        var keep = new List<int>();
-        double pending = 0;
-        for (int i = 0; i < end; i++)
+        int s = curve.States.Length;
+        // the layers' upper boundaries B_k = P_1 + ... + P_k (states 1..k; state 0 is the remainder on top); a transition
+        // moves boundary k when exactly one of its two states is among 1..k, and a boundary steps only where at least
+        // the threshold of such transitions have accumulated since its last drawn step (as the stacked incidence figure)
+        int nt = curve.Transitions.Length;
+        var index = curve.States.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => x.k, StringComparer.Ordinal);
+        var from = curve.Transitions.Select(x => index[x.From]).ToArray();
+        var into = curve.Transitions.Select(x => index[x.To]).ToArray();
+        var boundary = new double[s - 1][];
+        var crossing = new double[s - 1][];
+        var initial = new double[s - 1];
+        var p0 = curve.InitialProbability;
+        for (int k = 1; k < s; k++)
         {
-            for (int c = 0; c < causes; c++)
+            boundary[k - 1] = new double[end];
+            crossing[k - 1] = new double[end];
+            initial[k - 1] = (k > 1 ? initial[k - 2] : 0) + p0[k];
+            for (int t = 0; t < end; t++)
             {
-                pending += curve.EventsByCause[c][i];
-            }
-
-            if (pending > 0 && pending >= Math.Max(1, threshold))
-            {
-                keep.Add(i);
-                pending = 0;
+                boundary[k - 1][t] = (k > 1 ? boundary[k - 2][t] : 0) + curve.Probability[(t * s) + k];
+                for (int c = 0; c < nt; c++)
+                {
+                    bool a = from[c] >= 1 && from[c] <= k, b = into[c] >= 1 && into[c] <= k;
+                    crossing[k - 1][t] += a != b ? curve.Events[(t * nt) + c] : 0;
+                }
             }
         }
 
-        return keep;
+        var (times, layers) = CoarsenedLayers(boundary, crossing, initial, end, threshold);
+        return (times, layers, crossing);
     }
 
     /// <summary>Stacked layers from the bottom: <paramref name="layers"/>[c] is the probability of layer c at each time;

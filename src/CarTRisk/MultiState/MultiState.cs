@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace CarTRisk;
 
@@ -102,8 +103,16 @@ public sealed class MultiStateCurve
     /// in the order of <see cref="Transitions"/>. Counts: the disclosure rules apply where they are shown.</summary>
     public ImmutableArray<int> TransitionCounts { get; internal init; }
 
+    /// <summary>The number of transitions of each kind at each time (unweighted), row-major Times × Transitions; summed
+    /// over the transitions into a state it is survival 3.5's <c>fit$n.event</c> column of that state. Counts: the disclosure rules apply where they are shown (the state-occupation figure
+    /// steps only where enough of them have accumulated).</summary>
+    public ImmutableArray<int> Events { get; internal init; }
+
     /// <summary>Nelson-Aalen cumulative hazards, row-major Times × Transitions (= <c>fit$cumhaz</c>).</summary>
     public ImmutableArray<double> CumulativeHazard { get; internal init; }
+
+    /// <summary>The state probabilities at the start, before the first time (= <c>fit$p0</c>).</summary>
+    public ImmutableArray<double> InitialProbability => [.. Initial];
 
     internal double[] Initial { get; init; } = [];
 
@@ -406,6 +415,7 @@ public static class MultiState
         var se = new double[T * S];
         var atRisk = new int[T * S];
         var cumhaz = new double[T * transitions.Length];
+        var events = new int[T * transitions.Length];
         var cum = new double[transitions.Length];
         // subjects hold their influence while their follow-up lasts (from the first row's start to the last row's
         // stop); when it ends, it is folded into M = sum of u'u (S x S), which every later step maps by H'MH
@@ -473,6 +483,10 @@ public static class MultiState
                 {
                     dW[rowState[row], toIndex[row]] += w[row];
                     any = true;
+                    if (column.TryGetValue((rowState[row], toIndex[row]), out int col))
+                    {
+                        events[(ti * transitions.Length) + col]++;
+                    }
                 }
             }
 
@@ -562,6 +576,7 @@ public static class MultiState
             Transitions = [.. transitions.Select(x => new MultiStateTransition(states[x.From], states[x.To]))],
             TransitionCounts = [.. transitions.Select(x => transitionCount[x])],
             CumulativeHazard = [.. cumhaz],
+            Events = ImmutableCollectionsMarshal.AsImmutableArray(events),
             Initial = initial,
             InitialStdErr = initialSe,
         };

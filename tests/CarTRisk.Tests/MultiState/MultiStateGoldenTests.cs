@@ -128,6 +128,42 @@ public sealed class MultiStateDifferentialTests
     }
 }
 
+/// <summary>Transitions per time and kind against R (survival 3.5-3: <c>f &lt;- survfit(Surv(start, stop, state) ~ 1, id
+/// = id)</c> on the data below, <c>f$n.event</c>, which counts the transitions into each state at each time).</summary>
+public sealed class MultiStateEventsTests
+{
+    [Fact]
+    public void Events_PerTimeAndTransition_SumToRsCountsIntoEachState()
+    {
+        string[] ids = ["A", "A", "B", "B", "C", "D", "E", "E", "F"];
+        double[] start = [0, 5, 0, 5, 2, 0, 0, 9, 0], stop = [5, 9, 5, 12, 7, 5, 9, 12, 3];
+        string[] to = ["relapse", "death", "relapse", "censor", "death", "death", "relapse", "death", "censor"];
+        var fit = CarTRisk.MultiState.AalenJohansen(start, stop, to, ids);
+        Assert.Equal([3.0, 5, 7, 9, 12], fit.Times.ToArray());
+        Assert.Equal([1.0, 0, 0], fit.InitialProbability.ToArray());   // R: f$p0
+        int[,] rEvents = { { 0, 0, 0 }, { 0, 2, 1 }, { 0, 0, 1 }, { 0, 1, 1 }, { 0, 0, 1 } };   // R: f$n.event, states (s0), relapse, death
+        int nt = fit.Transitions.Length;
+        string[] rStates = ["(s0)", "relapse", "death"];
+        for (int t = 0; t < fit.Times.Length; t++)
+        {
+            for (int k = 0; k < rStates.Length; k++)
+            {
+                int into = Enumerable.Range(0, nt).Where(c => fit.Transitions[c].To == rStates[k]).Sum(c => fit.Events[(t * nt) + c]);
+                Assert.Equal(rEvents[t, k], into);
+            }
+        }
+
+        for (int c = 0; c < nt; c++)
+        {
+            Assert.Equal(fit.TransitionCounts[c], Enumerable.Range(0, fit.Times.Length).Sum(t => fit.Events[(t * nt) + c]));
+        }
+
+        // relapse -> death: A at 9, E at 12
+        int rd = Enumerable.Range(0, nt).Single(c => fit.Transitions[c].From == "relapse" && fit.Transitions[c].To == "death");
+        Assert.Equal([0, 0, 0, 1, 1], Enumerable.Range(0, 5).Select(t => fit.Events[(t * nt) + rd]).ToArray());
+    }
+}
+
 /// <summary>The state-occupation figure draws the fit and stops where fewer than the threshold remain at risk.</summary>
 public sealed class StateOccupationFigureTests
 {
@@ -146,6 +182,76 @@ public sealed class StateOccupationFigureTests
         var tiny = CarTRisk.MultiState.AalenJohansen(start.Take(5).ToArray(), stop.Take(5).ToArray(), to.Take(5).ToArray(), ids.Take(5).ToArray());
         Assert.Throws<ArgumentException>(() => CarTRisk.Plotting.Figures.StateOccupation(tiny));
         Assert.True(CarTRisk.Plotting.Figures.StateOccupation(tiny, null, CarTRisk.Plotting.FigureOptions.Default with { Disclosure = DisclosurePolicy.None }).Width > 0);
+    }
+
+    /// <summary>Under the threshold every drawn change of a layer boundary rests on at least 11 transitions across it
+    /// since the boundary's last change (a step of k/n at a known number at risk n shows k); without one the layers are
+    /// the fit's probabilities at every time.</summary>
+    [Fact]
+    public void StateOccupation_BoundariesStepOnlyOnEnoughTransitions()
+    {
+        var rng = new Random(26);
+        var start = new List<double>();
+        var stop = new List<double>();
+        var to = new List<string>();
+        var ids = new List<string>();
+        string[] next = ["relapse", "malignancy", "death", "censor"];
+        for (int i = 0; i < 400; i++)
+        {
+            double t = 0;
+            string state = "(s0)";
+            for (int k = 0; k < 3 && state != "death"; k++)
+            {
+                double len = 1 + rng.Next(300);
+                string nx = next[rng.Next(next.Length)];
+                if (nx == state)
+                {
+                    nx = "censor";
+                }
+
+                start.Add(t);
+                stop.Add(t + len);
+                to.Add(nx);
+                ids.Add("P" + i);
+                t += len;
+                if (nx == "censor")
+                {
+                    break;
+                }
+
+                state = nx;
+            }
+        }
+
+        var fit = CarTRisk.MultiState.AalenJohansen(start.ToArray(), stop.ToArray(), to, ids);
+        int s = fit.States.Length, end = fit.Times.Length;
+        var (times, layers, crossing) = CarTRisk.Plotting.StackedPlot.StateLayers(fit, end, 11);
+        for (int k = 0; k < s - 1; k++)
+        {
+            // boundary k as drawn: the sum of the layers up to k at each drawn time
+            var drawn = times.Select((_, t) => Enumerable.Range(0, k + 1).Sum(j => layers[j][t])).ToArray();
+            int last = -1;
+            for (int t = 0; t < times.Length; t++)
+            {
+                double before = t == 0 ? Enumerable.Range(1, k + 1).Sum(j => fit.InitialProbability[j]) : drawn[t - 1];
+                if (Math.Abs(drawn[t] - before) > 1e-12)
+                {
+                    double moved = Enumerable.Range(last + 1, times[t] - last).Sum(i => crossing[k][i]);
+                    Assert.True(moved >= 11, $"boundary {k} changes at {fit.Times[times[t]]} on {moved} transitions");
+                    last = times[t];
+                }
+            }
+        }
+
+        Assert.True(layers[0].Distinct().Count() > 3, "the figure still shows the course of the first state");
+        var (allTimes, raw, _) = CarTRisk.Plotting.StackedPlot.StateLayers(fit, end, 0);
+        for (int t = 0; t < allTimes.Length; t++)
+        {
+            for (int k = 1; k < s; k++)
+            {
+                Assert.Equal(fit.Probability[(allTimes[t] * s) + k], raw[k - 1][t], 12);
+            }
+        }
     }
 }
 
