@@ -543,24 +543,35 @@ public sealed class FiguresTests
     /// risk table) no text overlaps another, the rotated y title included, and every text lies on the figure: the y title
     /// is shortened or wrapped to the plotting area, the legend and the test leave the data area for a band under the
     /// title when no corner holds them clear of the curves, and long "(not shown: ...)" legend notes become footnotes.</summary>
+    /// <remarks>Also at a double column (7 x 5 inches at 300 DPI) with six groups under their full product names, where
+    /// the x tick labels must stay distinct and in order.</remarks>
     [Theory]
-    [InlineData(2, 3.0, false)]
-    [InlineData(2, 3.0, true)]
-    [InlineData(6, 4.5, false)]
-    [InlineData(6, 4.5, true)]
-    public void JournalColumn_NoTextOverlaps_NothingRunsOffTheFigure(int groups, double heightInches, bool inside)
+    [InlineData(2, 3.0, false, 3.5, false)]
+    [InlineData(2, 3.0, true, 3.5, false)]
+    [InlineData(6, 4.5, false, 3.5, false)]
+    [InlineData(6, 4.5, true, 3.5, false)]
+    [InlineData(6, 5.0, false, 7.0, true)]
+    [InlineData(6, 5.0, true, 7.0, true)]
+    public void JournalColumn_NoTextOverlaps_NothingRunsOffTheFigure(int groups, double heightInches, bool inside, double widthInches, bool longNames)
     {
-        var options = FigureOptions.Inches(3.5, heightInches, 300) with
+        var options = FigureOptions.Inches(widthInches, heightInches, 300) with
         {
             Title = "Secondary malignancy after CAR T",
             Disclosure = inside ? DisclosurePolicy.None : DisclosurePolicy.Default,
         };
+        var full = new Dictionary<string, string>
+        {
+            ["axi-cel"] = "axicabtagene ciloleucel (Yescarta)", ["brexu-cel"] = "brexucabtagene autoleucel (Tecartus)",
+            ["cilta-cel"] = "ciltacabtagene autoleucel (Carvykti)", ["ide-cel"] = "idecabtagene vicleucel (Abecma)",
+            ["liso-cel"] = "lisocabtagene maraleucel (Breyanzi)", ["tisa-cel"] = "tisagenlecleucel (Kymriah)",
+        };
+        string Name(string product) => longNames && full.TryGetValue(product, out var n) ? n : product;
         var two = Example.Where(r => r.Product is "axi-cel" or "ide-cel");
         var test = FigureTest.From(GrayTest.Test(two.Durations.AsSpan(), two.Causes.AsSpan(), two.Records.Select(r => r.Product ?? "").ToArray().AsSpan(), 1));
         var figures = new[]
         {
-            Figures.CumulativeIncidence(CifByProduct(groups), options with { Test = test }),
-            Figures.KaplanMeier(KmByProduct(groups), options with { Test = test }),
+            Figures.CumulativeIncidence([.. CifByProduct(groups).Select(c => (Name(c.Label), c.Curve))], options with { Test = test }),
+            Figures.KaplanMeier([.. KmByProduct(groups).Select(c => (Name(c.Label), c.Curve))], options with { Test = test }),
         };
         foreach (var figure in figures)
         {
@@ -578,6 +589,15 @@ public sealed class FiguresTests
                 {
                     Assert.False(texts[i].Overlaps(texts[j]), $"'{texts[i].Text}' overlaps '{texts[j].Text}'");
                 }
+            }
+
+            var ticks = XTicks(texts, texts.First(t => t.Text.StartsWith("Time from infusion", StringComparison.Ordinal)).Text)
+                .Select(t => double.Parse(t.Text, NumberStyles.Float, C)).ToList();
+            Assert.True(ticks.Count >= 3, $"{ticks.Count} x ticks");
+            Assert.Equal(ticks.Order().Distinct(), ticks);
+            if (longNames)
+            {
+                Assert.Contains(texts, t => t.Text.Contains("Yescarta", StringComparison.Ordinal));
             }
         }
     }
