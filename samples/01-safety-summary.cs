@@ -2,10 +2,11 @@
 // (synthetic, shaped like the Stanford cohort) or for any cohort CSV given as an argument.
 //   dotnet run samples/01-safety-summary.cs                      # the example cohort
 //   dotnet run samples/01-safety-summary.cs -- my-cohort.csv     # your own file (docs/cohort-schema.md)
-//   dotnet run samples/01-safety-summary.cs -- my-cohort.csv --threshold 11 --out reports/
+//   dotnet run samples/01-safety-summary.cs -- my-cohort.csv --threshold 11 --out reports/ --cutoff 2025-06-30
 // Counts below 11 are printed as "<11" so the text can be shared (--threshold 0 = off, for inside the custodian's
 // walls only). The HTML and Markdown reports go to --out (default: a new folder under the temp folder, never a fixed
-// shared name). The older positional form (csv threshold folder) still works.
+// shared name). --cutoff states the data cut-off the protocol declares (refused if the data run past it). The older
+// positional form (csv threshold folder) still works.
 #:project ../src/CarTRisk/CarTRisk.csproj
 #:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 using CarTRisk;
@@ -17,9 +18,11 @@ using CarTRisk.Plotting;
 var positional = new List<string>();
 string? outOption = null;
 int? thresholdOption = null;
+DateOnly? cutoffOption = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out" && i + 1 < args.Length) { outOption = args[++i]; }
+    else if (args[i] == "--cutoff" && i + 1 < args.Length) { cutoffOption = DateOnly.ParseExact(args[++i], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture); }
     else if (args[i] == "--threshold" && i + 1 < args.Length) { thresholdOption = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     else { positional.Add(args[i]); }
 }
@@ -43,6 +46,20 @@ catch (CohortFormatException e)
 // suppressed unless DisclosurePolicy.None is passed inside the custodian's walls.
 var policy = threshold == 0 ? DisclosurePolicy.None : new DisclosurePolicy(threshold);
 var report = SafetySummary.Compute(cohort, horizonDays: 1095) with { Title = $"Secondary malignancy after CAR T: {Path.GetFileName(path)}" };
+if (cutoffOption is { } cutoff)
+{
+    // the cut-off the protocol declares (--cutoff yyyy-mm-dd), printed beside the data period; refused if the data run past it
+    try
+    {
+        report = report with { DataCutoff = cutoff };
+    }
+    catch (ArgumentOutOfRangeException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+}
+
 Console.WriteLine(report.ToText(policy));
 
 // Cell 3: the same report as one self-contained HTML file (figures inline as SVG, drawn under the same policy) and

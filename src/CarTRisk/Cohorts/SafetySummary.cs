@@ -118,7 +118,49 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
 
     /// <summary>The earliest infusion and the latest date in the data (the effective data cut-off), when the report was
     /// computed from patient rows; null from aggregated counts.</summary>
-    public (DateOnly FirstInfusion, DateOnly LatestDate)? DataPeriod { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">Set after a declared <see cref="DataCutoff"/> that lies before its
+    /// latest date.</exception>
+    public (DateOnly FirstInfusion, DateOnly LatestDate)? DataPeriod
+    {
+        get => dataPeriod;
+        init
+        {
+            if (CutoffConflict(dataCutoff, value) is { } why)
+            {
+                throw new ArgumentOutOfRangeException(nameof(DataPeriod), value, why);
+            }
+
+            dataPeriod = value;
+        }
+    }
+
+    /// <summary>The data cut-off the analyst declares (the date up to which events were ascertained, as a protocol or a
+    /// regulator's request states it), printed in every rendering beside the data period; null when not declared.
+    /// Set it with <c>report with { DataCutoff = ... }</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The date lies before the latest date in the data (a follow-up,
+    /// event or death recorded after the cut-off cannot have been ascertained by it): the message names both dates.</exception>
+    public DateOnly? DataCutoff
+    {
+        get => dataCutoff;
+        init
+        {
+            if (CutoffConflict(value, dataPeriod) is { } why)
+            {
+                throw new ArgumentOutOfRangeException(nameof(DataCutoff), value, why);
+            }
+
+            dataCutoff = value;
+        }
+    }
+
+    private readonly (DateOnly FirstInfusion, DateOnly LatestDate)? dataPeriod;
+
+    private readonly DateOnly? dataCutoff;
+
+    private static string? CutoffConflict(DateOnly? cutoff, (DateOnly FirstInfusion, DateOnly LatestDate)? period) =>
+        cutoff is { } c && period is { } p && c < p.LatestDate
+            ? $"the declared data cut-off {Cohort.Iso(c)} lies before the latest date in the data, {Cohort.Iso(p.LatestDate)}: records after the cut-off would have to be removed first."
+            : null;
 
     /// <summary>Why the onset fits are missing (fewer than two distinct onset days, or an onset on day 0), or null.</summary>
     public string? OnsetFitNote { get; init; }
@@ -336,8 +378,13 @@ internal static class SafetyTables
         if (r.DataPeriod is { } period)
         {
             // the period the data cover: a reviewer's first question after the counts (issue 26)
-            summary.AddRow(new TextCell("Data period: first infusion to latest date in the data (cut-off)"),
+            summary.AddRow(new TextCell(r.DataCutoff is null ? "Data period: first infusion to latest date in the data (cut-off)" : "Data period: first infusion to latest date in the data"),
                 new TextCell($"{Cohort.Iso(period.FirstInfusion)} to {Cohort.Iso(period.LatestDate)}"));
+        }
+
+        if (r.DataCutoff is { } cutoff)
+        {
+            summary.AddRow(new TextCell("Data cut-off (declared)"), new TextCell(Cohort.Iso(cutoff)));
         }
 
         if (r.Sir is { } sir)

@@ -224,4 +224,27 @@ public sealed class CohortSummaryParallelTests
             File.Delete(path);
         }
     }
+
+    /// <summary>Issue 26: a declared data cut-off prints in every rendering beside the data period; one before the latest
+    /// date in the data is refused naming both dates (in either order of setting); a report from counts takes any date.</summary>
+    [Fact]
+    public void DeclaredDataCutoff_IsPrinted_AndCheckedAgainstTheData()
+    {
+        var streamed = CohortCsv.Summarize(Golden.PathOf("Cohorts/example-cohort.csv"));
+        var report = SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 30) };
+        foreach (string text in new[] { report.ToText(DisclosurePolicy.Default), report.ToMarkdown(DisclosurePolicy.Default), report.ToHtml(DisclosurePolicy.Default) })
+        {
+            Assert.Contains("Data cut-off (declared)", text, StringComparison.Ordinal);
+            Assert.Contains("2025-06-30", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Data cut-off (declared)", SafetySummary.Compute(streamed).ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 29) });
+        Assert.Contains("2025-06-29", e.Message, StringComparison.Ordinal);
+        Assert.Contains("2025-06-30", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (SafetySummary.Compute(streamed) with { DataPeriod = null, DataCutoff = new DateOnly(2020, 1, 1) })
+            with { DataPeriod = (new DateOnly(2017, 1, 4), new DateOnly(2025, 6, 30)) });
+        var fromCounts = SafetySummary.Compute(CohortSummary.FromCounts(streamed.Counts)) with { DataCutoff = new DateOnly(2020, 1, 1) };
+        Assert.Contains("2020-01-01", fromCounts.ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
+    }
 }
