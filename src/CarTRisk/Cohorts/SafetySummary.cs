@@ -127,7 +127,7 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
         {
             if (CutoffConflict(dataCutoff, value) is { } why)
             {
-                throw new ArgumentOutOfRangeException(nameof(DataPeriod), value, why);
+                throw new ArgumentOutOfRangeException(nameof(DataPeriod), value is { } v ? $"{Cohort.Iso(v.FirstInfusion)} to {Cohort.Iso(v.LatestDate)}" : null, why);
             }
 
             dataPeriod = value;
@@ -146,7 +146,7 @@ public sealed record SafetyReport(int Patients, int Cases, ProportionEstimate Cr
         {
             if (CutoffConflict(value, dataPeriod) is { } why)
             {
-                throw new ArgumentOutOfRangeException(nameof(DataCutoff), value, why);
+                throw new ArgumentOutOfRangeException(nameof(DataCutoff), value is { } v ? Cohort.Iso(v) : null, why);
             }
 
             dataCutoff = value;
