@@ -233,7 +233,7 @@ public static class CohortCsv
     /// message of the reader) and hands each valid record to <paramref name="accept"/>, which checks uniqueness.
     /// Returns the error log (the caller throws) or null columns when the header failed.</summary>
     private static (ErrorLog Errors, IReadOnlyList<string> Ignored, string[] Covariates) Scan(CsvReader csv, CohortCsvOptions options,
-        List<CohortAdjustment> adjustments, bool cap, Action<CohortRecord, int, ErrorLog> accept)
+        List<CohortAdjustment> adjustments, bool cap, Action<CohortRecord, int, ErrorLog> accept, PlainRows? plain = null)
     {
         var errors = new ErrorLog();
         var covariates = (options.Covariates ?? []).ToArray();
@@ -246,6 +246,7 @@ public static class CohortCsv
         }
 
         var names = columns.Keys.ToArray();
+        plain = plain?.Prepare(columns, options, covariates);
         int lastFailedLine = -1;
         while (true)
         {
@@ -259,6 +260,11 @@ public static class CohortCsv
                 }
 
                 line = (int)csv.LineNumber;
+                if (plain is not null && plain.TryAdd(csv))
+                {
+                    continue;   // a plain row, summarised from its bytes; any other row takes the full path below
+                }
+
                 fields = ReadFields(csv, columns, line, errors, missing, out bool ok);
                 if (!ok)
                 {
@@ -351,7 +357,7 @@ public static class CohortCsv
             {
                 ids.Add(record.PatientId);
                 builder.Add(record);
-            });
+            }, new PlainRows(builder, ids));
         }
 
         var suspects = errors.HeaderFailed ? [] : ids.RepeatedHashes();
@@ -422,14 +428,14 @@ public static class CohortCsv
                 var builder = new CohortSummary.Builder();
                 var ids = new IdHashes();
                 var adjustments = new List<CohortAdjustment>();
+                // the part's bytes go to the reader as bytes (as CsvReader.FromFile reads the whole file): no UTF-16 round trip
                 using var stream = new PartStream(path, k == 0 ? [] : header, starts[k], starts[k + 1]);
-                using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-                using var csv = CsvReader.Create(text, Strict, leaveOpen: true);
+                using var csv = CsvReader.Create(stream, Strict, leaveOpen: true);
                 var (errors, ignored, _) = Scan(csv, options, adjustments, cap: true, (record, _, _) =>
                 {
                     ids.Add(record.PatientId);
                     builder.Add(record);
-                });
+                }, new PlainRows(builder, ids));
                 results[k] = (builder, ids, errors, ignored, adjustments.Count);
             });
         }
@@ -561,6 +567,168 @@ public static class CohortCsv
         }
     }
 
+    /// <summary>
+    /// The streaming summary's fast path: a row whose every field is plain (printable ASCII, no leading or trailing
+    /// space, within <see cref="MaxFieldLength"/>), whose dates are exactly yyyy-MM-dd, whose coded columns hold their
+    /// usual values and which breaks none of <see cref="Cohort.Problems"/>'s rules goes straight from the field bytes
+    /// into the summary (no string per field, no record). Any other row returns false and takes the full path, which
+    /// judges it and words its errors exactly as before; so the fast path changes no result, only the cost of plain rows.
+    /// Used only without covariates, with the empty cell as the only missing value.
+    /// </summary>
+    private sealed class PlainRows(CohortSummary.Builder builder, IdHashes ids)
+    {
+        private int[] all = [];
+        private byte[][] tokens = [];
+        private int id = -1, product = -1, infusion = -1, last = -1, malignancy = -1, type = -1, death = -1, transgene = -1, birth = -1, sex = -1;
+        private readonly List<(byte[] Bytes, string Text)> products = [];
+
+        /// <summary>This sink with the header's column positions, or null where the fast path does not apply.</summary>
+        public PlainRows? Prepare(Dictionary<string, int> columns, CohortCsvOptions options, string[] covariates)
+        {
+            var missing = options.MissingValues ?? [""];
+            if (covariates.Length > 0 || !missing.Contains("") || missing.Any(t => t.AsSpan().ContainsAnyExceptInRange(' ', '~')))
+            {
+                return null;
+            }
+
+            tokens = [.. missing.Where(t => t.Length > 0).Select(t => Encoding.ASCII.GetBytes(t))];
+
+            int At(string name) => columns.TryGetValue(name, out int i) ? i : -1;
+            all = [.. columns.Values];
+            (id, product, infusion, last) = (At(PatientId), At(Product), At(InfusionDate), At(LastFollowUpDate));
+            (malignancy, type, death, transgene) = (At(MalignancyDate), At(MalignancyType), At(DeathDate), At(Transgene));
+            (birth, sex) = (At(BirthDate), At(SexColumn));
+            return id < 0 || infusion < 0 || last < 0 ? null : this;
+        }
+
+        private static bool Is(ReadOnlySpan<byte> value, ReadOnlySpan<byte> text) => value.SequenceEqual(text);
+
+        /// <summary>Adds the current row if it is plain and valid; false (nothing added) otherwise.</summary>
+        public bool TryAdd(CsvReader csv)
+        {
+            foreach (int index in all)
+            {
+                var v = csv.GetSpan(index);
+                if (v.Length > MaxFieldLength || (v.Length > 0 && !IsToken(v) && (v[0] == (byte)' ' || v[^1] == (byte)' ' || v.ContainsAnyExceptInRange((byte)' ', (byte)'~'))))
+                {
+                    return false;
+                }
+            }
+
+            // a missing value (the empty cell or a token such as NA) reads as empty below, as the full path reads it as null
+            ReadOnlySpan<byte> F(int index)
+            {
+                var v = csv.GetSpan(index);
+                return IsToken(v) ? default : v;
+            }
+
+            if (F(id).IsEmpty || FastDate(F(infusion)) is not { } inf || FastDate(F(last)) is not { } lastDate)
+            {
+                return false;
+            }
+
+            DateOnly? m = null, d = null, b = null;
+            if ((malignancy >= 0 && !Optional(F(malignancy), ref m)) || (death >= 0 && !Optional(F(death), ref d))
+                || (birth >= 0 && !Optional(F(birth), ref b)))
+            {
+                return false;
+            }
+
+            var tg = TransgeneStatus.NotTested;
+            if (transgene >= 0)
+            {
+                var v = F(transgene);
+                if (Is(v, "positive"u8))
+                {
+                    tg = TransgeneStatus.Positive;
+                }
+                else if (Is(v, "negative"u8))
+                {
+                    tg = TransgeneStatus.Negative;
+                }
+                else if (!v.IsEmpty && !Is(v, "not_tested"u8))
+                {
+                    return false;
+                }
+            }
+
+            if (sex >= 0 && F(sex) is { IsEmpty: false } sx && !Is(sx, "female"u8) && !Is(sx, "male"u8))
+            {
+                return false;
+            }
+
+            // Cohort.Problems' rules: any that applies sends the row to the full path for its message
+            int limit = inf.DayNumber + Cohort.MaxFollowUpDays;
+            if (lastDate < inf || m < inf || d < inf || (m is not null && d is not null && m > d) || m > lastDate
+                || (tg != TransgeneStatus.NotTested && m is null) || (type >= 0 && !F(type).IsEmpty && m is null)
+                || b > inf || lastDate.DayNumber > limit || m?.DayNumber > limit || d?.DayNumber > limit)
+            {
+                return false;
+            }
+
+            string? name = null;
+            if (product >= 0 && F(product) is { IsEmpty: false } p)
+            {
+                if (Is(p, "(missing)"u8) || ProductName(p) is not { } known)
+                {
+                    return false;
+                }
+
+                name = known;
+            }
+
+            builder.Add(name, inf, lastDate, m, d, tg);
+            ids.Add(IdHashes.Hash(F(id)));
+            return true;
+        }
+
+        private bool IsToken(ReadOnlySpan<byte> v)
+        {
+            foreach (var t in tokens)
+            {
+                if (v.SequenceEqual(t))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Optional(ReadOnlySpan<byte> v, ref DateOnly? date)
+        {
+            if (v.IsEmpty)
+            {
+                return true;
+            }
+
+            date = FastDate(v);
+            return date is not null;
+        }
+
+        /// <summary>The product's string, one instance per distinct name (the first 64 names; a row with a name beyond
+        /// them takes the full path).</summary>
+        private string? ProductName(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var (b, text) in products)
+            {
+                if (bytes.SequenceEqual(b))
+                {
+                    return text;
+                }
+            }
+
+            if (products.Count >= 64)
+            {
+                return null;
+            }
+
+            string s = Encoding.ASCII.GetString(bytes);
+            products.Add((bytes.ToArray(), s));
+            return s;
+        }
+    }
+
     /// <summary>64-bit FNV-1a hashes of the patient ids in 256 buckets of 4,096-entry chunks (8 bytes a patient, no
     /// doubling copies); repeated hashes are found bucket by bucket.</summary>
     private sealed class IdHashes
@@ -569,20 +737,25 @@ public static class CohortCsv
         private readonly List<long[]>[] buckets = Enumerable.Range(0, 256).Select(_ => new List<long[]>()).ToArray();
         private readonly int[] fill = new int[256];
 
-        public static long Hash(string id)
+        public static long Hash(string id) => Hash(id.AsSpan());
+
+        /// <summary>FNV-1a over the characters, or over the bytes of an ASCII id (the same values, so the same hash).</summary>
+        public static long Hash<T>(ReadOnlySpan<T> id)
+            where T : unmanaged, System.Numerics.IBinaryInteger<T>
         {
             ulong h = 14695981039346656037UL;
-            foreach (char c in id)
+            foreach (T c in id)
             {
-                h = (h ^ c) * 1099511628211UL;
+                h = (h ^ ulong.CreateTruncating(c)) * 1099511628211UL;
             }
 
             return (long)h;
         }
 
-        public void Add(string id)
+        public void Add(string id) => Add(Hash(id));
+
+        public void Add(long h)
         {
-            long h = Hash(id);
             int b = (int)((ulong)h >> 56);
             var chunks = buckets[b];
             if (chunks.Count == 0 || fill[b] == Chunk)
@@ -956,19 +1129,24 @@ public static class CohortCsv
     /// <summary>"yyyy-MM-dd" of exactly ten ASCII characters read digit by digit (the common case); null for anything
     /// else, which then goes to <see cref="DateOnly.TryParseExact(string, string, IFormatProvider, DateTimeStyles, out DateOnly)"/>
     /// so that every other form is judged exactly as before.</summary>
-    internal static DateOnly? FastDate(string text)
+    internal static DateOnly? FastDate(string text) => FastDate(text.AsSpan());
+
+    /// <summary><see cref="FastDate(string)"/> over UTF-16 characters or UTF-8 bytes (the streaming reader's fast path
+    /// reads the bytes of a field).</summary>
+    internal static DateOnly? FastDate<T>(ReadOnlySpan<T> text)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
-        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
+        if (text.Length != 10 || int.CreateTruncating(text[4]) != '-' || int.CreateTruncating(text[7]) != '-')
         {
             return null;
         }
 
-        int Digits(int start, int count)
+        int Digits(ReadOnlySpan<T> chars, int start, int count)
         {
             int v = 0;
             for (int k = start; k < start + count; k++)
             {
-                int d = text[k] - '0';
+                int d = int.CreateTruncating(chars[k]) - '0';
                 if ((uint)d > 9)
                 {
                     return -1;
@@ -980,7 +1158,7 @@ public static class CohortCsv
             return v;
         }
 
-        int year = Digits(0, 4), month = Digits(5, 2), day = Digits(8, 2);
+        int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
         if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
         {
             return null;

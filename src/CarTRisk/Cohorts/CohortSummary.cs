@@ -237,28 +237,41 @@ public sealed class CohortSummary
     /// <summary>Accumulates rows; memory grows with the distinct keys, not the patients.</summary>
     internal sealed class Builder
     {
-        private readonly Dictionary<(string Product, int Days, int Cause, TransgeneStatus Transgene), long> counts = [];
+        // keyed by the product's index (names hashed once per distinct product, not once per row)
+        private readonly Dictionary<(int Product, int Days, int Cause, TransgeneStatus Transgene), long> counts = [];
+        private readonly Dictionary<string, int> productIndex = new(StringComparer.Ordinal);
+        private readonly List<string> productNames = [];
+        private string? lastProduct;
+        private int lastIndex = -1;
         private bool sawNull, sawLiteralMissing;
         private DateOnly? firstInfusion, latestDate;
 
-        public void Add(CohortRecord r)
+        public void Add(CohortRecord r) => Add(r.Product, r.InfusionDate, r.LastFollowUpDate, r.MalignancyDate, r.DeathDate, r.Transgene);
+
+        /// <summary>One patient from the fields the summary keeps (= <see cref="Add(CohortRecord)"/> of the record they make;
+        /// the streaming reader's fast path for plain rows calls this without building the record).</summary>
+        public void Add(string? product, DateOnly infusion, DateOnly lastFollowUp, DateOnly? malignancy, DateOnly? death, TransgeneStatus transgene)
         {
-            var latest = r.LastFollowUpDate;
-            if (r.MalignancyDate is { } md && md > latest)
+            var latest = lastFollowUp;
+            if (malignancy is { } md && md > latest)
             {
                 latest = md;
             }
 
-            if (r.DeathDate is { } dd && dd > latest)
+            if (death is { } dd && dd > latest)
             {
                 latest = dd;
             }
 
-            firstInfusion = firstInfusion is { } f && f <= r.InfusionDate ? f : r.InfusionDate;
+            firstInfusion = firstInfusion is { } f && f <= infusion ? f : infusion;
             latestDate = latestDate is { } l && l >= latest ? l : latest;
-            sawNull |= r.Product is null;
-            sawLiteralMissing |= r.Product == Cohort.Missing;
-            Add(r.Product ?? Cohort.Missing, r.DurationDays, (int)r.Outcome, r.Outcome == FollowUpOutcome.Malignancy ? r.Transgene : TransgeneStatus.NotTested, 1);
+            sawNull |= product is null;
+            sawLiteralMissing |= product == Cohort.Missing;
+
+            // the outcome and end date as CohortRecord defines them: malignancy, else death, else censored
+            var outcome = malignancy is not null ? FollowUpOutcome.Malignancy : death is not null ? FollowUpOutcome.Death : FollowUpOutcome.Censored;
+            int days = (malignancy ?? death ?? lastFollowUp).DayNumber - infusion.DayNumber;
+            Add(product ?? Cohort.Missing, days, (int)outcome, outcome == FollowUpOutcome.Malignancy ? transgene : TransgeneStatus.NotTested, 1);
         }
 
         public void Add(string product, int days, int cause, TransgeneStatus transgene, long count)
@@ -268,15 +281,35 @@ public sealed class CohortSummary
                 return;
             }
 
-            ref long slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, (product, days, cause, transgene), out _);
+            ref long slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, (Index(product), days, cause, transgene), out _);
             slot = checked(slot + count);
+        }
+
+        /// <summary>The product's index (the same instance as the previous row's skips the lookup).</summary>
+        private int Index(string product)
+        {
+            if (ReferenceEquals(product, lastProduct))
+            {
+                return lastIndex;
+            }
+
+            ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(productIndex, product, out bool exists);
+            if (!exists)
+            {
+                slot = productNames.Count;
+                productNames.Add(product);
+            }
+
+            (lastProduct, lastIndex) = (product, slot);
+            return slot;
         }
 
         public void Absorb(Builder other)
         {
             foreach (var (key, value) in other.counts)
             {
-                counts[key] = checked(counts.GetValueOrDefault(key) + value);
+                var mine = (Index(other.productNames[key.Product]), key.Days, key.Cause, key.Transgene);
+                counts[mine] = checked(counts.GetValueOrDefault(mine) + value);
             }
 
             sawNull |= other.sawNull;
@@ -294,7 +327,7 @@ public sealed class CohortSummary
 
         public CohortSummary Build(IReadOnlyList<string> ignored, IReadOnlyList<CohortAdjustment> adjustments, long adjustmentCount)
         {
-            var rows = counts.Select(kv => new CohortCount(kv.Key.Product, kv.Key.Days, kv.Key.Cause, kv.Key.Transgene, kv.Value))
+            var rows = counts.Select(kv => new CohortCount(productNames[kv.Key.Product], kv.Key.Days, kv.Key.Cause, kv.Key.Transgene, kv.Value))
                 .OrderBy(c => c.Product, StringComparer.Ordinal).ThenBy(c => c.Days).ThenBy(c => c.Cause).ThenBy(c => c.Transgene)
                 .ToImmutableArray();
             return new CohortSummary(rows, ignored, adjustments, sawNull && sawLiteralMissing)
