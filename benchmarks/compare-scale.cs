@@ -1,8 +1,10 @@
-// File to safety report at scale: CarTRisk streaming vs the row-level reader vs DuckDB (checks + GROUP BY, and the
+// File to safety report at scale: the README's first command (sample 01's steps: streamed summary, report, HTML with
+// figures, Markdown), CarTRisk streaming vs the row-level reader vs DuckDB (checks + GROUP BY, and the
 // GROUP BY alone) vs R (data.table::fread + survfit), each in its own process on the same generated file, one run.
 //   dotnet run -c Release benchmarks/compare-scale.cs -- [rows ...]      (default 1000000 10000000)
 // Wall time and peak resident memory per step; R needs Rscript with data.table and survival (Debian r-cran-data.table).
 #:project ../src/CarTRisk.DuckDb/CarTRisk.DuckDb.csproj
+#:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 #:property TreatWarningsAsErrors=false
 using System.Diagnostics;
 using System.Globalization;
@@ -18,6 +20,19 @@ if (args.Length >= 3 && args[0] == "worker")
     switch (args[1])
     {
         case "stream": _ = SafetySummary.Compute(CohortCsv.Summarize(args[2])); break;
+        case "readme":
+            {
+                // what the README's first command (sample 01) does: the streamed summary, the report as text, and the
+                // HTML report with its figures and the Markdown report written to a folder
+                var report = SafetySummary.Compute(CohortCsv.Summarize(args[2]));
+                _ = report.ToText(DisclosurePolicy.Default);
+                string outDir = Directory.CreateTempSubdirectory("cartrisk-scale-report-").FullName;
+                File.WriteAllText(Path.Combine(outDir, "safety-report.html"), CarTRisk.Plotting.ReportFigures.ToHtmlWithFigures(report, DisclosurePolicy.Default));
+                File.WriteAllText(Path.Combine(outDir, "safety-report.md"), report.ToMarkdown(DisclosurePolicy.Default));
+                Directory.Delete(outDir, true);
+                break;
+            }
+
         case "rows": _ = SafetySummary.Compute(CohortCsv.Read(args[2])); break;
         case "duckdb": _ = SafetySummary.Compute(DuckDbCohort.Summarize(args[2])); break;
         case "duckdb-groupby":
@@ -36,7 +51,6 @@ if (args.Length >= 3 && args[0] == "worker")
 }
 
 long[] sizes = args.Length > 0 ? args.Select(a => long.Parse(a, c)).ToArray() : [1_000_000, 10_000_000];
-string self = Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? "benchmarks", "compare-scale.cs");
 Console.WriteLine($"{Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd}");
 Console.WriteLine("| rows | file MB | step | seconds | peak MB |");
 Console.WriteLine("|---|---|---|---|---|");
@@ -49,9 +63,11 @@ foreach (long n in sizes)
     }
 
     double mb = new FileInfo(path).Length / 1e6;
-    foreach (string step in new[] { "stream", "duckdb-groupby", "duckdb", "rows" })
+    foreach (string step in new[] { "readme", "stream", "duckdb-groupby", "duckdb", "rows" })
     {
-        var (seconds, peak) = Worker("dotnet", ["run", "-c", "Release", self, "--", "worker", step, path]);
+        // this program's own built assembly, started directly: `dotnet run` leaves build servers busy on the cores for
+        // the first seconds of the child, which slowed every step by 1-2 s in an earlier run
+        var (seconds, peak) = Worker("dotnet", [typeof(Program).Assembly.Location, "worker", step, path]);
         Console.WriteLine(string.Create(c, $"| {n:N0} | {mb:0} | {step} | {seconds} | {peak} |"));
     }
 

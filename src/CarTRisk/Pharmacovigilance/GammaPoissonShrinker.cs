@@ -528,17 +528,8 @@ public sealed record PairCounts(ImmutableArray<string> Drug, ImmutableArray<stri
             }
         }
 
-        var byRankDrug = new string[nDrugs];
-        var byRankEvent = new string[nEvents];
-        for (int c = 0; c < nDrugs; c++)
-        {
-            byRankDrug[drugRank[c]] = drugNames[c];
-        }
-
-        for (int c = 0; c < nEvents; c++)
-        {
-            byRankEvent[eventRank[c]] = eventNames[c];
-        }
+        var byRankDrug = NameCodes.ByRank(drugNames, drugRank);
+        var byRankEvent = NameCodes.ByRank(eventNames, eventRank);
 
         int m = cellKey.Count;
         var outDrug = new string[m];
@@ -596,6 +587,18 @@ internal static class NameCodes
         }
 
         return slot;
+    }
+
+    /// <summary>The names in rank order (position = rank).</summary>
+    public static string[] ByRank(string[] names, int[] rank)
+    {
+        var byRank = new string[names.Length];
+        for (int c = 0; c < names.Length; c++)
+        {
+            byRank[rank[c]] = names[c];
+        }
+
+        return byRank;
     }
 
     /// <summary>Each code's name, and its rank in ordinal order of the names.</summary>
@@ -922,17 +925,8 @@ public static partial class Disproportionality
         // the ordinal ranks of the names first, so the pair keys are in output order: key = drug rank × events + event rank
         var (drugNames, drugRank) = NameCodes.Ranked(drugCode);
         var (eventNames, eventRank) = NameCodes.Ranked(eventCode);
-        var byRankDrug = new string[nDrugs];
-        var byRankEvent = new string[nEvents];
-        for (int c = 0; c < nDrugs; c++)
-        {
-            byRankDrug[drugRank[c]] = drugNames[c];
-        }
-
-        for (int c = 0; c < nEvents; c++)
-        {
-            byRankEvent[eventRank[c]] = eventNames[c];
-        }
+        var byRankDrug = NameCodes.ByRank(drugNames, drugRank);
+        var byRankEvent = NameCodes.ByRank(eventNames, eventRank);
 
         // one key per report and distinct drug, event and pair; counted by sorting (radix) and runs, not hash maps
         var drugAll = new int[nDrugs];      // by rank
