@@ -87,6 +87,7 @@ internal static class CurvePlot
         string? testText = o.Test?.Text(policy);
         double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
         bool legendOutside = false, testOutside = false, forceInside = false, forceLegendInside = false, horizonLeft = false;
+        double horizonDrop = 2;
         double left = 0, top = 0;
         YTitle yt = default;
         List<(double X1, double Y1, double X2, double Y2)> segments = [];
@@ -143,14 +144,42 @@ internal static class CurvePlot
             occupied = [];
             if (o.HorizonDays is { } hd && hd > 0 && hd <= xEnd)
             {
-                // the "3 years" label on the side of its line that the curves cross least (right when equal)
+                // the "3 years" label beside its line where no curve crosses it: at the top, right then left, else at
+                // the bottom (falling survival curves fill the top at long horizons), right then left; where every
+                // place is crossed, the one crossed least (earlier in that order when equal)
                 double hx = left + ((right - left) * hd / xEnd);
-                var rightBox = HorizonBox(canvas, hd, hx, top, 2);
                 var size = canvas.Measure(HorizonLabel(hd), NotePoints);
-                var leftBox = (L: hx - 4 - size.Width, T: top, R: hx, B: top + 2 + size.Height);
+                double low = bottom - top - size.Height - 4;
                 double Crossed((double L, double T, double R, double B) box) => segments.Sum(sg => LengthInside(sg, box.L, box.T, box.R, box.B));
-                horizonLeft = Crossed(rightBox) > 0 && Crossed(leftBox) < Crossed(rightBox) && leftBox.L > left;
-                occupied.Add(horizonLeft ? leftBox : rightBox);
+                var best = (Left: false, Drop: 2.0, Crossing: double.PositiveInfinity, Box: (L: 0.0, T: 0.0, R: 0.0, B: 0.0));
+                foreach (var (leftSide, drop) in new[] { (false, 2.0), (true, 2.0), (false, low), (true, low) })
+                {
+                    var box = leftSide ? (L: hx - 4 - size.Width, T: top + drop - 2, R: hx, B: top + drop + size.Height)
+                        : (L: hx, T: top + drop - 2, R: hx + 4 + size.Width, B: top + drop + size.Height);
+                    if ((leftSide && box.L <= left) || (!leftSide && box.R > right) || (drop > 2 && low < 2 * size.Height))
+                    {
+                        continue;
+                    }
+
+                    double crossing = Crossed(box);
+                    if (crossing < best.Crossing)
+                    {
+                        best = (leftSide, drop, crossing, box);
+                    }
+
+                    if (crossing == 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (double.IsPositiveInfinity(best.Crossing))
+                {
+                    best = (false, 2.0, 0, HorizonBox(canvas, hd, hx, top, 2));   // no candidate fits: at the top right, as before
+                }
+
+                (horizonLeft, horizonDrop) = (best.Left, best.Drop);
+                occupied.Add(best.Box);
                 segments.Add((hx, top, hx, bottom));   // text does not cross the horizon line either
             }
 
@@ -280,7 +309,7 @@ internal static class CurvePlot
 
         if (o.HorizonDays is { } h && h > 0 && h <= xEnd)
         {
-            Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, 2, horizonLeft);
+            Horizon(canvas, h, X(h), top, bottom, HouseStyle.Muted, HouseStyle.Muted, horizonDrop, horizonLeft);
         }
 
         // the legend and the test: inside where placed, else in the band under the title

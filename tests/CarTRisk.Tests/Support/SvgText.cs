@@ -72,4 +72,39 @@ internal sealed record SvgText(string Text, double Left, double Right, double To
     public static List<(string Fill, double Opacity, int Order)> Fills(string svg) =>
         Regex.Matches(svg, "<path fill=\"(#[0-9A-Fa-f]{3,6})\"(?: fill-opacity=\"([0-9.]+)\")?")
             .Select(m => (m.Groups[1].Value, m.Groups[2].Success ? double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 1.0, m.Index)).ToList();
+
+    /// <summary>The straight segments of the stroked paths drawn in <paramref name="colours"/> at least
+    /// <paramref name="minWidth"/> wide, in output pixels (a path's scale transform applied): the curves of a figure.</summary>
+    public static List<(double X1, double Y1, double X2, double Y2)> Segments(string svg, IReadOnlyCollection<string> colours, double minWidth)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var result = new List<(double, double, double, double)>();
+        foreach (Match m in Regex.Matches(svg, "<path fill=\"none\" stroke=\"(#[0-9A-Fa-f]{3,6})\" stroke-width=\"([0-9.]+)\"([^>]*) d=\"([^\"]+)\""))
+        {
+            if (!colours.Contains(m.Groups[1].Value.ToUpperInvariant()) || double.Parse(m.Groups[2].Value, c) < minWidth)
+            {
+                continue;
+            }
+
+            var scale = Regex.Match(m.Groups[3].Value, "scale\\(([0-9.]+)");
+            double k = scale.Success ? double.Parse(scale.Groups[1].Value, c) : 1;
+            var points = Regex.Matches(m.Groups[4].Value, "([ML])([-0-9.e]+) ([-0-9.e]+)")
+                .Select(p => (Move: p.Groups[1].Value == "M", X: double.Parse(p.Groups[2].Value, c) * k, Y: double.Parse(p.Groups[3].Value, c) * k)).ToList();
+            for (int i = 1; i < points.Count; i++)
+            {
+                if (!points[i].Move)
+                {
+                    result.Add((points[i - 1].X, points[i - 1].Y, points[i].X, points[i].Y));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether the axis-parallel segment (or the bounding box of any other) enters this box shrunk by
+    /// <paramref name="margin"/> pixels.</summary>
+    public bool Crossed((double X1, double Y1, double X2, double Y2) s, double margin = 1) =>
+        Math.Min(s.X1, s.X2) < Right - margin && Math.Max(s.X1, s.X2) > Left + margin
+        && Math.Min(s.Y1, s.Y2) < Bottom - margin && Math.Max(s.Y1, s.Y2) > Top + margin;
 }
