@@ -2,7 +2,8 @@
 // figures, Markdown), CarTRisk streaming vs the row-level reader vs DuckDB (checks + GROUP BY, and the
 // GROUP BY alone) vs R (data.table::fread + survfit), each in its own process on the same generated file, one run.
 //   dotnet run -c Release benchmarks/compare-scale.cs -- [rows ...]      (default 1000000 10000000)
-// Wall time and peak resident memory per step; R needs Rscript with data.table and survival (Debian r-cran-data.table).
+// Wall time and peak resident memory per step; R needs Rscript with data.table and survival (Debian r-cran-data.table);
+// NO_R=1 leaves R out.
 #:project ../src/CarTRisk.DuckDb/CarTRisk.DuckDb.csproj
 #:project ../src/CarTRisk.Plotting/CarTRisk.Plotting.csproj
 #:property TreatWarningsAsErrors=false
@@ -69,6 +70,11 @@ foreach (long n in sizes)
         // the first seconds of the child, which slowed every step by 1-2 s in an earlier run
         var (seconds, peak) = Worker("dotnet", [typeof(Program).Assembly.Location, "worker", step, path]);
         Console.WriteLine(string.Create(c, $"| {n:N0} | {mb:0} | {step} | {seconds} | {peak} |"));
+    }
+
+    if (Environment.GetEnvironmentVariable("NO_R") == "1")
+    {
+        continue;   // NO_R=1: the CarTRisk and DuckDB steps only
     }
 
     string r = $"suppressMessages({{library(data.table); library(survival)}}); t0 <- proc.time()[[3]]; " +

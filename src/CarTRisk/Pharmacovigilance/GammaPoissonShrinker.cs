@@ -872,9 +872,9 @@ public static partial class Disproportionality
         }
 
         // Everything on integer codes (first appearance): rows grouped by report with a counting sort, and within a report
-        // its distinct drugs, events and pairs; distinct (stratum, drug) and (stratum, event) counts in hash maps keyed by
-        // one long; the pairs ordered by the ordinal ranks of their names; expected counts by a merge of each pair's
-        // drug and event strata (summed in stratum order, as the margins are).
+        // its distinct drugs, events and pairs, each emitted as one long key (pairs in rank space, so their sorted order
+        // is the output's); the keys counted by a radix sort and runs; expected counts by a merge of each pair's drug and
+        // event strata (summed in stratum order, as the margins are).
         int n = reportIds.Count;
         var reportCode = new Dictionary<string, int>(StringComparer.Ordinal);
         var drugCode = new Dictionary<string, int>(StringComparer.Ordinal);
