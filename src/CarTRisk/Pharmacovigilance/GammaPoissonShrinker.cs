@@ -173,7 +173,11 @@ public sealed record GpsModel
     /// <returns>The scores, in the order of the pairs.</returns>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A bad count (index named).</exception>
-    public GpsScores Score(ReadOnlySpan<double> observed, ReadOnlySpan<double> expected)
+    public GpsScores Score(ReadOnlySpan<double> observed, ReadOnlySpan<double> expected) => Score(observed, expected, eb95: true);
+
+    /// <summary><see cref="Score(ReadOnlySpan{double}, ReadOnlySpan{double})"/>, with EB95 left out (empty) where the
+    /// caller does not use it (the screen reads EBGM and EB05 only: the upper quantile would be half its scoring time).</summary>
+    internal GpsScores Score(ReadOnlySpan<double> observed, ReadOnlySpan<double> expected, bool eb95)
     {
         Guard.SameLength(observed.Length, nameof(observed), expected.Length, nameof(expected));
         int m = observed.Length;
@@ -209,7 +213,7 @@ public sealed record GpsModel
         var q = new double[m];
         var ebgm = new double[m];
         var eb05 = new double[m];
-        var eb95 = new double[m];
+        var upper = eb95 ? new double[m] : [];
         double z05 = Distributions.NormalQuantile(0.05), z95 = Distributions.NormalQuantile(0.95);
         var starts = StartTables(table, nCode, ee, z05, z95);
         const int chunk = 4096;
@@ -223,12 +227,15 @@ public sealed record GpsModel
                 ebgm[i] = Ebgm(sh, post);
                 var start = starts[nCode[i]];
                 eb05[i] = Quantile(sh, post, 0.05, z05, start?.At(ee[i], 0) ?? double.NaN);
-                eb95[i] = Quantile(sh, post, 0.95, z95, start?.At(ee[i], 1) ?? double.NaN);
+                if (eb95)
+                {
+                    upper[i] = Quantile(sh, post, 0.95, z95, start?.At(ee[i], 1) ?? double.NaN);
+                }
             }
         });
 
         return new GpsScores(ImmutableCollectionsMarshal.AsImmutableArray(q), ImmutableCollectionsMarshal.AsImmutableArray(ebgm),
-            ImmutableCollectionsMarshal.AsImmutableArray(eb05), ImmutableCollectionsMarshal.AsImmutableArray(eb95));
+            ImmutableCollectionsMarshal.AsImmutableArray(eb05), ImmutableCollectionsMarshal.AsImmutableArray(upper));
     }
 
     /// <summary>Starting points for the quantiles of one n: log EB05 and log EB95 solved exactly on a uniform grid of
@@ -433,7 +440,7 @@ public sealed record GpsModel
     }
 }
 
-/// <summary>Posterior summaries of the GPS model for many pairs, from <see cref="GpsModel.Score"/>.</summary>
+/// <summary>Posterior summaries of the GPS model for many pairs, from <see cref="GpsModel.Score(ReadOnlySpan{double}, ReadOnlySpan{double})"/>.</summary>
 /// <param name="Qn">The posterior weight of the first component.</param>
 /// <param name="Ebgm">The empirical Bayes geometric mean.</param>
 /// <param name="Eb05">The posterior 5% quantile of λ.</param>

@@ -65,7 +65,7 @@ public static partial class Disproportionality
             model = FitGps(pairs.Observed.AsSpan(), pairs.Expected.AsSpan());
         }
 
-        var scores = model?.Score(pairs.Observed.AsSpan(), pairs.Expected.AsSpan());
+        var scores = model?.Score(pairs.Observed.AsSpan(), pairs.Expected.AsSpan(), eb95: false);
         int m = pairs.Observed.Length;
         var cells = new (long A, long B, long C, long D)[m];
         var icCode = new int[m];

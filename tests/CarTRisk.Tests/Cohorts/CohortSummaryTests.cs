@@ -167,6 +167,83 @@ public sealed class CohortSummaryTests
         Assert.Throws<ArgumentException>(() => s.Product("z"));
         Assert.Throws<ArgumentException>(() => s.ToEventTable(21));
     }
+
+    /// <summary>Issue 23's fast path for plain rows (bytes straight into the summary) beside rows it hands to the full
+    /// reader (quoted or escaped fields, NA tokens, a non-ASCII product, the optional sex and birth_date columns, every
+    /// transgene value, a malignancy type): the same counts and data period as the row-level reader, sequentially and
+    /// split into parts; and with a token list without NA, an "NA" product is a product on both paths.</summary>
+    [Fact]
+    public void PlainAndUnusualRows_SummariseAsTheRowLevelReaderReadsThem()
+    {
+        var rng = new Random(23);
+        string[] products = ["axi-cel", "\"tisa-cel\"", "\"ide \"\"x\"\" cel\"", "axi-c\u00E9l", "NA", "", "liso cel"];
+        string[] transgene = ["", "NA", "not_tested", "positive", "negative"];
+        var lines = new List<string> { "patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene,sex,birth_date" };
+        for (int i = 0; i < 2000; i++)
+        {
+            var inf = new DateOnly(2018, 1, 1).AddDays(rng.Next(1500));
+            var last = inf.AddDays(1 + rng.Next(1500));
+            int kind = rng.Next(6);
+            string m = kind == 0 ? Cohort.Iso(inf.AddDays(rng.Next(1, last.DayNumber - inf.DayNumber + 1))) : rng.Next(3) == 0 ? "NA" : "";
+            string d = kind == 1 ? Cohort.Iso(last.AddDays(rng.Next(0, 30))) : "";
+            string tg = kind == 0 ? transgene[rng.Next(transgene.Length)] : transgene[rng.Next(3)];
+            string type = kind == 0 && rng.Next(2) == 0 ? "\"T-cell lymphoma, PTCL\"" : "";
+            string sex = new[] { "", "female", "male", "NA" }[rng.Next(4)];
+            string birth = rng.Next(2) == 0 ? Cohort.Iso(inf.AddDays(-20000 - rng.Next(5000))) : "";
+            string id = rng.Next(10) == 0 ? $"\"P{i}\"" : $"P{i}";
+            lines.Add($"{id},{products[rng.Next(products.Length)]},{Cohort.Iso(inf)},{Cohort.Iso(last)},{m},{type},{d},{tg},{sex},{birth}");
+        }
+
+        string path = Temp(string.Join("\n", lines) + "\n");
+        try
+        {
+            var expected = CohortSummary.From(CohortCsv.Read(path));
+            Assert.DoesNotContain("NA", expected.Products);   // NA is a missing value by default: "(missing)"
+            Assert.Contains("axi-c\u00E9l", expected.Products);
+            foreach (long part in new long[] { 256, 4096, 1 << 30 })
+            {
+                var streamed = CohortCsv.Summarize(path, CohortCsvOptions.Default, part);
+                Assert.Equal(expected.Counts.ToArray(), streamed.Counts.ToArray());
+                Assert.Equal((expected.FirstInfusion, expected.LatestDate), (streamed.FirstInfusion, streamed.LatestDate));
+            }
+
+            // without NA among the missing values, "NA" in a date, transgene or sex column is an error: the same errors
+            var strict = CohortCsvOptions.Default with { MissingValues = [""] };
+            var rowErrors = Assert.Throws<CohortFormatException>(() => CohortCsv.Read(path, strict));
+            foreach (long part in new long[] { 256, 1 << 30 })
+            {
+                var streamErrors = Assert.Throws<CohortFormatException>(() => CohortCsv.Summarize(path, strict, part));
+                Assert.Equal(rowErrors.Errors, streamErrors.Errors);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Issue 26: a declared data cut-off prints in every rendering beside the data period; one before the latest
+    /// date in the data is refused naming both dates (in either order of setting); a report from counts takes any date.</summary>
+    [Fact]
+    public void DeclaredDataCutoff_IsPrinted_AndCheckedAgainstTheData()
+    {
+        var streamed = CohortCsv.Summarize(Golden.PathOf("Cohorts/example-cohort.csv"));
+        var report = SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 30) };
+        foreach (string text in new[] { report.ToText(DisclosurePolicy.Default), report.ToMarkdown(DisclosurePolicy.Default), report.ToHtml(DisclosurePolicy.Default) })
+        {
+            Assert.Contains("Data cut-off (declared)", text, StringComparison.Ordinal);
+            Assert.Contains("2025-06-30", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Data cut-off (declared)", SafetySummary.Compute(streamed).ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 29) });
+        Assert.Contains("2025-06-29", e.Message, StringComparison.Ordinal);
+        Assert.Contains("2025-06-30", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (SafetySummary.Compute(streamed) with { DataPeriod = null, DataCutoff = new DateOnly(2020, 1, 1) })
+            with { DataPeriod = (new DateOnly(2017, 1, 4), new DateOnly(2025, 6, 30)) });
+        var fromCounts = SafetySummary.Compute(CohortSummary.FromCounts(streamed.Counts)) with { DataCutoff = new DateOnly(2020, 1, 1) };
+        Assert.Contains("2020-01-01", fromCounts.ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>The parallel split of the streaming reader, forced onto small files: the same counts as the row-level
@@ -223,83 +300,5 @@ public sealed class CohortSummaryParallelTests
         {
             File.Delete(path);
         }
-    }
-
-    /// <summary>Issue 23's fast path for plain rows (bytes straight into the summary) beside rows it hands to the full
-    /// reader (quoted or escaped fields, NA tokens, a non-ASCII product, the optional sex and birth_date columns, every
-    /// transgene value, a malignancy type): the same counts and data period as the row-level reader, sequentially and
-    /// split into parts; and with a token list without NA, an "NA" product is a product on both paths.</summary>
-    [Fact]
-    public void PlainAndUnusualRows_SummariseAsTheRowLevelReaderReadsThem()
-    {
-        var rng = new Random(23);
-        string[] products = ["axi-cel", "\"tisa-cel\"", "\"ide \"\"x\"\" cel\"", "axi-c\u00E9l", "NA", "", "liso cel"];
-        string[] transgene = ["", "NA", "not_tested", "positive", "negative"];
-        var lines = new List<string> { "patient_id,product,infusion_date,last_followup_date,malignancy_date,malignancy_type,death_date,transgene,sex,birth_date" };
-        for (int i = 0; i < 2000; i++)
-        {
-            var inf = new DateOnly(2018, 1, 1).AddDays(rng.Next(1500));
-            var last = inf.AddDays(1 + rng.Next(1500));
-            int kind = rng.Next(6);
-            string m = kind == 0 ? Cohort.Iso(inf.AddDays(rng.Next(1, last.DayNumber - inf.DayNumber + 1))) : rng.Next(3) == 0 ? "NA" : "";
-            string d = kind == 1 ? Cohort.Iso(last.AddDays(rng.Next(0, 30))) : "";
-            string tg = kind == 0 ? transgene[rng.Next(transgene.Length)] : transgene[rng.Next(3)];
-            string type = kind == 0 && rng.Next(2) == 0 ? "\"T-cell lymphoma, PTCL\"" : "";
-            string sex = new[] { "", "female", "male", "NA" }[rng.Next(4)];
-            string birth = rng.Next(2) == 0 ? Cohort.Iso(inf.AddDays(-20000 - rng.Next(5000))) : "";
-            string id = rng.Next(10) == 0 ? $"\"P{i}\"" : $"P{i}";
-            lines.Add($"{id},{products[rng.Next(products.Length)]},{Cohort.Iso(inf)},{Cohort.Iso(last)},{m},{type},{d},{tg},{sex},{birth}");
-        }
-
-        string path = Path.Combine(Path.GetTempPath(), "cartrisk-plain-" + Guid.NewGuid().ToString("N") + ".csv");
-        File.WriteAllText(path, string.Join("\n", lines) + "\n", new UTF8Encoding(false));
-        try
-        {
-            var expected = CohortSummary.From(CohortCsv.Read(path));
-            Assert.DoesNotContain("NA", expected.Products);   // NA is a missing value by default: "(missing)"
-            Assert.Contains("axi-c\u00E9l", expected.Products);
-            foreach (long part in new long[] { 256, 4096, 1 << 30 })
-            {
-                var streamed = CohortCsv.Summarize(path, CohortCsvOptions.Default, part);
-                Assert.Equal(expected.Counts.ToArray(), streamed.Counts.ToArray());
-                Assert.Equal((expected.FirstInfusion, expected.LatestDate), (streamed.FirstInfusion, streamed.LatestDate));
-            }
-
-            // without NA among the missing values, "NA" in a date, transgene or sex column is an error: the same errors
-            var strict = CohortCsvOptions.Default with { MissingValues = [""] };
-            var rowErrors = Assert.Throws<CohortFormatException>(() => CohortCsv.Read(path, strict));
-            foreach (long part in new long[] { 256, 1 << 30 })
-            {
-                var streamErrors = Assert.Throws<CohortFormatException>(() => CohortCsv.Summarize(path, strict, part));
-                Assert.Equal(rowErrors.Errors, streamErrors.Errors);
-            }
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    /// <summary>Issue 26: a declared data cut-off prints in every rendering beside the data period; one before the latest
-    /// date in the data is refused naming both dates (in either order of setting); a report from counts takes any date.</summary>
-    [Fact]
-    public void DeclaredDataCutoff_IsPrinted_AndCheckedAgainstTheData()
-    {
-        var streamed = CohortCsv.Summarize(Golden.PathOf("Cohorts/example-cohort.csv"));
-        var report = SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 30) };
-        foreach (string text in new[] { report.ToText(DisclosurePolicy.Default), report.ToMarkdown(DisclosurePolicy.Default), report.ToHtml(DisclosurePolicy.Default) })
-        {
-            Assert.Contains("Data cut-off (declared)", text, StringComparison.Ordinal);
-            Assert.Contains("2025-06-30", text, StringComparison.Ordinal);
-        }
-
-        Assert.DoesNotContain("Data cut-off (declared)", SafetySummary.Compute(streamed).ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SafetySummary.Compute(streamed) with { DataCutoff = new DateOnly(2025, 6, 29) });
-        Assert.Contains("2025-06-29", e.Message, StringComparison.Ordinal);
-        Assert.Contains("2025-06-30", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => (SafetySummary.Compute(streamed) with { DataPeriod = null, DataCutoff = new DateOnly(2020, 1, 1) })
-            with { DataPeriod = (new DateOnly(2017, 1, 4), new DateOnly(2025, 6, 30)) });
-        var fromCounts = SafetySummary.Compute(CohortSummary.FromCounts(streamed.Counts)) with { DataCutoff = new DateOnly(2020, 1, 1) };
-        Assert.Contains("2020-01-01", fromCounts.ToText(DisclosurePolicy.Default), StringComparison.Ordinal);
     }
 }
