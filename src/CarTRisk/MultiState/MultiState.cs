@@ -177,7 +177,7 @@ public sealed class MultiStateCurve
 /// <summary>Multi-state models: the Aalen-Johansen estimator of state occupancy over (start, stop] rows.</summary>
 public static class MultiState
 {
-    /// <summary>From this many rows the influence is kept in groups by anchor time (<see cref="GroupedInfluence"/>),
+    /// <summary>From this many rows the influence is kept in groups by anchor time (<see cref="PathInfluence"/>),
     /// below it per subject (<see cref="SlotInfluence"/>, survfit's own bookkeeping); the two agree to rounding (tested).</summary>
     internal const int GroupedFromRows = 50_000;
 
@@ -192,7 +192,8 @@ public static class MultiState
     /// in the standard error (survfit's default influence = FALSE); the times are every distinct stop time. Below 50,000
     /// rows each subject's influence is updated at every transition time, as survfit does; from 50,000 rows subjects are
     /// held in groups by the time they last changed (U_i = u_i·Π H + w_i·Q, a few S × S products per group and time),
-    /// which agrees with the per-subject sums to rounding and is several times faster at 10⁶ subjects.</summary>
+    /// each subject visited only where it changes, which agrees with the per-subject sums to rounding and is many times
+    /// faster at 10⁶ subjects.</summary>
     /// <param name="start">Row starts.</param>
     /// <param name="stop">Row stops, after their starts.</param>
     /// <param name="toState">The state entered at the row's stop, or the censor state.</param>
@@ -218,10 +219,16 @@ public static class MultiState
             Guard.SameLength(n, nameof(start), ist.Count, "options.InitialStates");
         }
 
-        var w = options.Weights ?? Enumerable.Repeat(1.0, n).ToArray();
-        Guard.SameLength(n, nameof(start), w.Length, "options.Weights");
-        var a = start.ToArray();
-        var b = stop.ToArray();
+        var toStates = Strings(toState);
+        var idList = Strings(ids);
+        // no weights: all 1 (w stays null); the inputs are read where they are unless timefix moves a time
+        var w = options.Weights;
+        if (w is not null)
+        {
+            Guard.SameLength(n, nameof(start), w.Length, "options.Weights");
+        }
+
+        ReadOnlySpan<double> a = start, b = stop;
         for (int i = 0; i < n; i++)
         {
             if (!double.IsFinite(a[i]) || !double.IsFinite(b[i]) || !(a[i] < b[i]))
@@ -229,20 +236,21 @@ public static class MultiState
                 throw new ArgumentException($"row {i}: (start, stop] = ({Guard.Show(a[i])}, {Guard.Show(b[i])}]; both must be finite with start < stop.", nameof(stop));
             }
 
-            if (toState[i] is null || ids[i] is null)
+            if (toStates[i] is null || idList[i] is null)
             {
-                throw new ArgumentException($"row {i} has no {(toState[i] is null ? "state" : "id")}.", toState[i] is null ? nameof(toState) : nameof(ids));
+                throw new ArgumentException($"row {i} has no {(toStates[i] is null ? "state" : "id")}.", toStates[i] is null ? nameof(toState) : nameof(ids));
             }
 
-            if (!double.IsFinite(w[i]) || w[i] < 0)
+            if (w is not null && (!double.IsFinite(w[i]) || w[i] < 0))
             {
                 throw new ArgumentException($"Weights[{i}] is {Guard.Show(w[i])}; weights must be finite and >= 0.", nameof(options));
             }
         }
 
         // near ties cannot occur among non-negative whole numbers below 1/tol: no sort needed then
+        var scanB = Kernels.TableKernels.Scan(b);
         bool plainIntegers = Kernels.TableKernels.Scan(a) is { FirstInvalid: < 0 } sa && !TimeFix.MayApply(sa)
-            && Kernels.TableKernels.Scan(b) is { FirstInvalid: < 0 } sb && !TimeFix.MayApply(sb);
+            && scanB is { FirstInvalid: < 0 } && !TimeFix.MayApply(scanB);
         if (options.TimeFix && !plainIntegers && TimeFix.Apply(b, a) is { } fix)
         {
             b = fix.Exit;
@@ -251,9 +259,8 @@ public static class MultiState
 
         // states: (s0) then the entered states, or exactly the states named (with initial states), ordinal order
         string censor = options.CensorState;
-        var valueCodes = new Dictionary<string, int>(StringComparer.Ordinal);
         var values = new List<string>();
-        var toCode = Codes(toState, valueCodes, values);
+        var toCode = Codes(toStates, values);
         var named = new SortedSet<string>(values.Where(v => v != censor), StringComparer.Ordinal);
 
         if (options.InitialStates is { } init)
@@ -270,7 +277,7 @@ public static class MultiState
 
         // the state each row enters (-1: censored)
         var codeState = values.Select(v => v == censor ? -1 : stateIndex[v]).ToArray();
-        var toIndex = new int[n];
+        var toIndex = toCode;
         for (int i = 0; i < n; i++)
         {
             toIndex[i] = codeState[toCode[i]];
@@ -278,21 +285,27 @@ public static class MultiState
 
         // subjects (ordinal of first appearance) and their rows in time order (offsets into one array), the state of
         // each row
-        var subject = Codes(ids, new Dictionary<string, int>(StringComparer.Ordinal), null);
-        int m = 0;
-        foreach (int sj in subject)
+        var (subject, m, runStarts) = SubjectCodes(idList);
+
+        int[] rowOffset, rowList;
+        if (runStarts is not null)
         {
-            m = Math.Max(m, sj + 1);
+            // each subject's rows are together: the runs are the groups
+            rowOffset = runStarts;
+            rowList = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                rowList[i] = i;
+            }
+        }
+        else
+        {
+            rowOffset = Kernels.Grouping.Starts(subject, m);
+            rowList = Kernels.Grouping.Scatter(subject, rowOffset);
         }
 
-        var rowOffset = Kernels.Grouping.Starts(subject, m);
-        var rowList = Kernels.Grouping.Scatter(subject, rowOffset);
-
         var rowState = new int[n];
-        var subjectWeight = new double[m];
-        var initialState = new int[m];
-        var firstStart = new double[m];
-        var lastStop = new double[m];
+        var subjectWeight = w is null ? null : new double[m];
         for (int sj = 0; sj < m; sj++)
         {
             var rows = rowList.AsSpan(rowOffset[sj], rowOffset[sj + 1] - rowOffset[sj]);
@@ -304,15 +317,27 @@ public static class MultiState
 
             if (!ordered)
             {
-                rows.Sort((x, y) => a[x] != a[y] ? a[x].CompareTo(a[y]) : x.CompareTo(y));
+                // by start, ties in row order
+                var byStart = new (double Start, int Row)[rows.Length];
+                for (int r = 0; r < rows.Length; r++)
+                {
+                    byStart[r] = (a[rows[r]], rows[r]);
+                }
+
+                Array.Sort(byStart);
+                for (int r = 0; r < rows.Length; r++)
+                {
+                    rows[r] = byStart[r].Row;
+                }
             }
 
             int first = rows[0];
             int state = options.InitialStates is { } iv ? stateIndex[iv[first]] : 0;
-            initialState[sj] = state;
-            subjectWeight[sj] = w[first];
-            firstStart[sj] = a[first];
-            double last = double.NegativeInfinity;
+            if (subjectWeight is not null)
+            {
+                subjectWeight[sj] = w![first];
+            }
+
             for (int r = 0; r < rows.Length; r++)
             {
                 int row = rows[r];
@@ -321,249 +346,193 @@ public static class MultiState
                     throw new ArgumentException($"rows {rows[r - 1]} and {row} of subject '{ids[row]}' overlap.", nameof(start));
                 }
 
-                if (w[row] != subjectWeight[sj])
+                if (subjectWeight is not null && w![row] != subjectWeight[sj])
                 {
                     throw new ArgumentException($"Weights[{row}] differs from the weight of subject '{ids[row]}' on row {first}.", nameof(options));
                 }
 
                 rowState[row] = state;
-                last = Math.Max(last, b[row]);
                 if (toIndex[row] >= 0)
                 {
                     state = toIndex[row];
                 }
             }
-
-            lastStop[sj] = last;
         }
+
+        // the times: every distinct stop, ascending; each row is at risk at the times lo..hi (indices), start < t <= stop
+        var times = DistinctStops(b, plainIntegers ? scanB.Max : double.NaN);
+        int T = times.Length;
+        var lo = new int[n];
+        var hi = new int[n];
+        TimeIndices(times, a, b, plainIntegers, lo, hi);
 
         // time 0 as survival 3.5-3's survfitCI: the first transition time (the last stop when there is none); the
         // initial distribution is that of the rows at risk then (start < t0 <= stop), weighted, by the state of each row.
         // Its influence is not part of std.err (survfit's default influence = FALSE leaves it out)
-        double t0 = double.PositiveInfinity, bMax = double.NegativeInfinity;
+        int i0 = T - 1;
         for (int i = 0; i < n; i++)
         {
-            bMax = Math.Max(bMax, b[i]);
             if (toIndex[i] >= 0)
             {
-                t0 = Math.Min(t0, b[i]);
+                i0 = Math.Min(i0, hi[i]);
             }
-        }
-
-        if (double.IsPositiveInfinity(t0))
-        {
-            t0 = bMax;
         }
 
         var p = new double[S];
         double W0 = 0;
         for (int i = 0; i < n; i++)
         {
-            if (a[i] < t0 && b[i] >= t0)
+            if (lo[i] <= i0 && hi[i] >= i0)
             {
-                W0 += w[i];
+                W0 += Weight(w, i);
             }
         }
 
         if (!(W0 > 0))
         {
-            throw new ArgumentException($"no row with a positive weight is at risk at the first transition time {Guard.Show(t0)}.", nameof(start));
+            throw new ArgumentException($"no row with a positive weight is at risk at the first transition time {Guard.Show(times[i0])}.", nameof(start));
         }
 
         for (int i = 0; i < n; i++)
         {
-            if (a[i] < t0 && b[i] >= t0)
+            if (lo[i] <= i0 && hi[i] >= i0)
             {
-                p[rowState[i]] += w[i] / W0;
+                p[rowState[i]] += Weight(w, i) / W0;
             }
         }
 
         var initial = (double[])p.Clone();
         var initialSe = new double[S];
 
-        // the sweep over the distinct stop times. The influence is kept weighted and state-major, U[k][subject] =
-        // w_i U_ik (survfit's layout), so each event time costs a few vector operations over the subjects: the columns
-        // of U that H touches, the dN terms of the subjects with a transition, and the at-risk terms through the
-        // weighted at-risk indicator of each state (kept up to date as rows enter and leave).
-        // stable radix orders (ties in input order, as a stable sort by time)
-        var byStart = Kernels.RadixOrder.Order(a, descending: false);
-        var byStop = Kernels.RadixOrder.Order(b, descending: false);
-        var distinctStops = new List<double>();
-        foreach (int i in byStop)
-        {
-            if (distinctStops.Count == 0 || b[i] != distinctStops[^1])
-            {
-                distinctStops.Add(b[i]);
-            }
-        }
-
-        var times = distinctStops.ToArray();
-        int T = times.Length;
-        var transitionCount = new Dictionary<(int From, int To), int>();
+        // the observed transitions (to, then from), and per time: the weight entering (and leaving) each state's risk
+        // set, the weight and number of each transition, whether any row ends in a state then
+        int S2 = S * S;
+        var pairCount = new int[S2];
         for (int i = 0; i < n; i++)
         {
             if (toIndex[i] >= 0)
             {
-                var key = (rowState[i], toIndex[i]);
-                transitionCount[key] = transitionCount.GetValueOrDefault(key) + 1;
+                pairCount[(rowState[i] * S) + toIndex[i]]++;
             }
         }
 
-        var transitions = transitionCount.Keys.OrderBy(k => k.To).ThenBy(k => k.From).ToArray();
-        var column = transitions.Select((t, k) => (t, k)).ToDictionary(x => x.t, x => x.k);
+        var transitions = Enumerable.Range(0, S2).Where(q => pairCount[q] > 0).Select(q => (From: q / S, To: q % S))
+            .OrderBy(x => x.To).ThenBy(x => x.From).ToArray();
+        int C = transitions.Length;
+        var columnOf = new int[S2];
+        Array.Fill(columnOf, -1);
+        for (int col = 0; col < C; col++)
+        {
+            columnOf[(transitions[col].From * S) + transitions[col].To] = col;
+        }
+
+        var enterW = new double[(T + 1) * S];
+        var enterN = new int[(T + 1) * S];
+        var dWAt = new double[T * S2];
+        var stepAt = new bool[T];
+        var events = new int[T * C];
+        for (int i = 0; i < n; i++)
+        {
+            int j = rowState[i], k = toIndex[i];
+            double wi = Weight(w, i);
+            enterW[(lo[i] * S) + j] += wi;
+            enterW[((hi[i] + 1) * S) + j] -= wi;
+            enterN[(lo[i] * S) + j]++;
+            enterN[((hi[i] + 1) * S) + j]--;
+            if (k >= 0)
+            {
+                stepAt[hi[i]] = true;
+                dWAt[(hi[i] * S2) + (j * S) + k] += wi;
+                events[(hi[i] * C) + columnOf[(j * S) + k]]++;
+            }
+        }
+
+        // the sweep over the times: n_j(t) the weight at risk in j, dA_jk = dW_jk / n_j, p(t) = p(t-) (I + dA); kept per
+        // time for the influence: dA, the at-risk terms per unit weight c_jk = p_j dA_jk / n_j, and p_j / n_j (the dN
+        // term of a subject moving out of j is its weight times it)
         var prob = new double[T * S];
         var se = new double[T * S];
         var atRisk = new int[T * S];
-        var cumhaz = new double[T * transitions.Length];
-        var events = new int[T * transitions.Length];
-        var cum = new double[transitions.Length];
-        // subjects hold their influence while their follow-up lasts (from the first row's start to the last row's
-        // stop); when it ends, it is folded into M = sum of u'u (S x S), which every later step maps by H'MH
-        IInfluenceTracker tracker = (options.Grouped ?? n >= GroupedFromRows)
-            ? new GroupedInfluence(S, subjectWeight)
-            : new SlotInfluence(S, m);
-        var enterOrder = Kernels.RadixOrder.Order(firstStart, descending: false);
-        var leaveOrder = Kernels.RadixOrder.Order(lastStop, descending: false);
-        int pin = 0, pout = 0;
-
+        var cumhaz = new double[T * C];
+        var cum = new double[C];
+        var dAAt = new double[T * S2];
+        var cAt = new double[T * S2];
+        var fAt = new double[T * S];
         var nW = new double[S];
         var nCount = new int[S];
-        var dW = new double[S, S];
-        var dA = new double[S, S];
-        var c = new double[S, S];
-        var seNow = new double[S];
-        var moves = new List<(int Subject, int From, int To, double V)>();
-        int ps = 0, pe = 0;
+        var next = new double[S];
         for (int ti = 0; ti < T; ti++)
         {
-            double t = times[ti];
-            while (pin < m && firstStart[enterOrder[pin]] < t)
-            {
-                tracker.Enter(enterOrder[pin++]);
-            }
-
-            while (ps < n && a[byStart[ps]] < t)
-            {
-                int row = byStart[ps++];
-                int j = rowState[row];
-                tracker.AddRow(subject[row], j, w[row]);
-                nW[j] += w[row];
-                nCount[j]++;
-            }
-
-            while (pe < n && b[byStop[pe]] < t)
-            {
-                int row = byStop[pe++];
-                int j = rowState[row];
-                tracker.RemoveRow(subject[row], j, w[row]);
-                nW[j] -= w[row];
-                nCount[j]--;
-            }
-
-            bool folded = false;
-            while (pout < m && lastStop[leaveOrder[pout]] < t)
-            {
-                tracker.Fold(leaveOrder[pout++]);
-                folded = true;
-            }
-
             for (int j = 0; j < S; j++)
             {
+                nW[j] += enterW[(ti * S) + j];
+                nCount[j] += enterN[(ti * S) + j];
                 atRisk[(ti * S) + j] = nCount[j];
             }
 
-            // transitions at t: the rows ending now (still in the risk set) with a new state
-            Array.Clear(dW);
-            Array.Clear(dA);
-            bool any = false;
-            for (int q = pe; q < n && b[byStop[q]] == t; q++)
+            if (stepAt[ti])
             {
-                int row = byStop[q];
-                if (toIndex[row] >= 0)
-                {
-                    dW[rowState[row], toIndex[row]] += w[row];
-                    any = true;
-                    if (column.TryGetValue((rowState[row], toIndex[row]), out int col))
-                    {
-                        events[(ti * transitions.Length) + col]++;
-                    }
-                }
-            }
-
-            if (any)
-            {
+                var dW = dWAt.AsSpan(ti * S2, S2);
+                var dA = dAAt.AsSpan(ti * S2, S2);
+                var c = cAt.AsSpan(ti * S2, S2);
                 for (int j = 0; j < S; j++)
                 {
                     for (int k = 0; k < S; k++)
                     {
-                        if (k != j && dW[j, k] > 0 && nW[j] > 0)
+                        if (k != j && dW[(j * S) + k] > 0 && nW[j] > 0)
                         {
-                            double h = dW[j, k] / nW[j];
-                            dA[j, k] = h;
-                            dA[j, j] -= h;
-                            if (column.TryGetValue((j, k), out int col))
-                            {
-                                cum[col] += h;
-                            }
+                            double h = dW[(j * S) + k] / nW[j];
+                            dA[(j * S) + k] = h;
+                            dA[(j * S) + j] -= h;
+                            cum[columnOf[(j * S) + k]] += h;
                         }
                     }
                 }
 
-                // the at-risk terms per unit weight, c_jk = p_j dA_jk / n_j, and the subjects moving j -> k at t
-                Array.Clear(c);
                 for (int j = 0; j < S; j++)
                 {
+                    if (nW[j] > 0)
+                    {
+                        fAt[(ti * S) + j] = p[j] / nW[j];
+                    }
+
                     for (int k = 0; k < S; k++)
                     {
-                        if (k != j && dA[j, k] != 0)
+                        if (k != j && dA[(j * S) + k] != 0)
                         {
-                            c[j, k] = p[j] * dA[j, k] / nW[j];
+                            c[(j * S) + k] = p[j] * dA[(j * S) + k] / nW[j];
                         }
                     }
                 }
 
-                moves.Clear();
-                for (int q = pe; q < n && b[byStop[q]] == t; q++)
-                {
-                    int row = byStop[q];
-                    if (toIndex[row] < 0)
-                    {
-                        continue;
-                    }
-
-                    int j = rowState[row], k = toIndex[row];
-                    if (j != k)
-                    {
-                        moves.Add((subject[row], j, k, w[row] * p[j] / nW[j]));
-                    }
-                }
-
-                tracker.Step(dA, c, moves);
-
-                // p(t) = p(t-) (I + dA)
-                var next = new double[S];
                 for (int k = 0; k < S; k++)
                 {
                     double v = p[k];
                     for (int j = 0; j < S; j++)
                     {
-                        v += p[j] * dA[j, k];
+                        v += p[j] * dA[(j * S) + k];
                     }
 
                     next[k] = v;
                 }
 
-                p = next;
-            }
-
-            if (any || folded || pout > 0)
-            {
-                tracker.StdErr(seNow);
+                next.CopyTo(p, 0);
             }
 
             Array.Copy(p, 0, prob, ti * S, S);
-            Array.Copy(cum, 0, cumhaz, ti * transitions.Length, transitions.Length);
-            Array.Copy(seNow, 0, se, ti * S, S);
+            Array.Copy(cum, 0, cumhaz, ti * C, C);
+        }
+
+        // the infinitesimal-jackknife standard errors: small data subject by subject at every time (survfit's way),
+        // large data in groups (PathInfluence)
+        var sweep = new InfluenceInputs(S, T, stepAt, dAAt, cAt, fAt, rowOffset, rowList, lo, hi, rowState, toIndex, subjectWeight);
+        if ((options.Grouped ?? n >= GroupedFromRows) && S <= PathInfluence.MostStates)
+        {
+            PathInfluence.StdErrs(sweep, se);
+        }
+        else
+        {
+            SlotInfluence.StdErrs(sweep, se);
         }
 
         return new MultiStateCurve
@@ -574,7 +543,7 @@ public static class MultiState
             StdErr = [.. se],
             AtRisk = [.. atRisk],
             Transitions = [.. transitions.Select(x => new MultiStateTransition(states[x.From], states[x.To]))],
-            TransitionCounts = [.. transitions.Select(x => transitionCount[x])],
+            TransitionCounts = [.. transitions.Select(x => pairCount[(x.From * S) + x.To])],
             CumulativeHazard = [.. cumhaz],
             Events = ImmutableCollectionsMarshal.AsImmutableArray(events),
             Initial = initial,
@@ -582,22 +551,111 @@ public static class MultiState
         };
     }
 
-    /// <summary>Each value's code (ordinal of first appearance); a row that repeats the previous row's value skips the
-    /// dictionary. With <paramref name="values"/>, the distinct values in code order are collected there.</summary>
-    private static int[] Codes(IReadOnlyList<string> column, Dictionary<string, int> codes, List<string>? values)
+    /// <summary>The distinct values of <paramref name="b"/>, ascending: through a table of the whole numbers 0..max when
+    /// they are all whole numbers of a range comparable with their count (<paramref name="integerMax"/> not NaN), else a
+    /// radix order.</summary>
+    private static double[] DistinctStops(ReadOnlySpan<double> b, double integerMax)
     {
-        var result = new int[column.Count];
+        if (!double.IsNaN(integerMax) && integerMax <= (4.0 * b.Length) + 4096)
+        {
+            var seen = new bool[(int)integerMax + 1];
+            foreach (double v in b)
+            {
+                seen[(int)v] = true;
+            }
+
+            var list = new List<double>();
+            for (int v = 0; v < seen.Length; v++)
+            {
+                if (seen[v])
+                {
+                    list.Add(v);
+                }
+            }
+
+            return [.. list];
+        }
+
+        var order = Kernels.RadixOrder.Order(b, descending: false);
+        var distinct = new List<double>();
+        foreach (int i in order)
+        {
+            if (distinct.Count == 0 || b[i] != distinct[^1])
+            {
+                distinct.Add(b[i]);
+            }
+        }
+
+        return [.. distinct];
+    }
+
+    /// <summary>Each row's first and last time index at risk: lo = #{times ≤ start}, hi = the index of its stop.</summary>
+    private static void TimeIndices(double[] times, ReadOnlySpan<double> a, ReadOnlySpan<double> b, bool integers, int[] lo, int[] hi)
+    {
+        int T = times.Length;
+        double last = times[T - 1];
+        if (integers && last <= (4.0 * a.Length) + 4096)
+        {
+            // whole numbers: #{times <= v} for every v in 0..max by one table
+            var atMost = new int[(int)last + 1];
+            int q = 0;
+            for (int v = 0; v < atMost.Length; v++)
+            {
+                while (q < T && times[q] <= v)
+                {
+                    q++;
+                }
+
+                atMost[v] = q;
+            }
+
+            for (int i = 0; i < a.Length; i++)
+            {
+                lo[i] = atMost[(int)a[i]];
+                hi[i] = atMost[(int)b[i]] - 1;
+            }
+
+            return;
+        }
+
+        var span = times.AsSpan();
+        for (int i = 0; i < a.Length; i++)
+        {
+            lo[i] = SortedSearch.CountAtMost(span, a[i]);
+            hi[i] = SortedSearch.CountAtMost(span, b[i]) - 1;
+        }
+    }
+
+    /// <summary>Each value's code (ordinal of first appearance); a row that repeats the previous row's value skips the
+    /// dictionary, as does (with <paramref name="values"/>, a column of few distinct values) a string instance seen
+    /// before. The dictionary is sized by the number of runs of equal values. With <paramref name="values"/>, the
+    /// distinct values in code order are collected there.</summary>
+    private static int[] Codes(ReadOnlySpan<string> column, List<string>? values)
+    {
+        int runs = 0;
+        for (int i = 0; i < column.Length; i++)
+        {
+            if (i == 0 || !(ReferenceEquals(column[i], column[i - 1]) || string.Equals(column[i], column[i - 1], StringComparison.Ordinal)))
+            {
+                runs++;
+            }
+        }
+
+        var codes = new Dictionary<string, int>(values is null ? runs : Math.Min(runs, 1024), StringComparer.Ordinal);
+        var cacheRefs = values is null ? null : new object?[256];
+        var cacheCodes = new int[256];
+        var result = new int[column.Length];
         string? previous = null;
         int code = -1;
-        for (int i = 0; i < column.Count; i++)
+        for (int i = 0; i < column.Length; i++)
         {
             string v = column[i];
             if (previous is null || !(ReferenceEquals(v, previous) || string.Equals(v, previous, StringComparison.Ordinal)))
             {
-                if (!codes.TryGetValue(v, out code))
+                int before = codes.Count;
+                code = cacheRefs is null ? NameCodes.Code(codes, v) : NameCodes.Code(codes, v, cacheRefs, cacheCodes);
+                if (codes.Count > before)
                 {
-                    code = codes.Count;
-                    codes[v] = code;
                     values?.Add(v);
                 }
 
@@ -609,4 +667,92 @@ public static class MultiState
 
         return result;
     }
+
+    private static double Weight(double[]? w, int i) => w is null ? 1 : w[i];
+
+    /// <summary>Each row's subject code (ordinal of first appearance) and the number of subjects, without a dictionary:
+    /// the runs of equal ids are found in one pass, their ids sorted by (hash, run) in a radix sort, and runs of equal
+    /// hash compared as strings, so a run is mapped to the first run of the same id. When every run is a different
+    /// subject (each subject's rows together), the run starts are returned too (they are the subjects' row offsets).</summary>
+    private static (int[] Subject, int Subjects, int[]? RunStarts) SubjectCodes(ReadOnlySpan<string> ids)
+    {
+        int n = ids.Length;
+        var starts = new List<int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (i == 0 || !(ReferenceEquals(ids[i], ids[i - 1]) || string.Equals(ids[i], ids[i - 1], StringComparison.Ordinal)))
+            {
+                starts.Add(i);
+            }
+        }
+
+        int runs = starts.Count;
+        starts.Add(n);
+        var keys = new long[runs];
+        for (int r = 0; r < runs; r++)
+        {
+            keys[r] = ((long)(uint)ids[starts[r]].GetHashCode() << 31) | (uint)r;
+        }
+
+        Kernels.RadixOrder.Sort(keys);
+
+        // same = the first run with the same id (itself if none before); within a hash the runs are ascending
+        int[]? same = null;
+        for (int q = 1; q < runs; q++)
+        {
+            if (keys[q] >> 31 != keys[q - 1] >> 31)
+            {
+                continue;
+            }
+
+            int top = q - 1;
+            while (top > 0 && keys[top - 1] >> 31 == keys[q] >> 31)
+            {
+                top--;
+            }
+
+            int run = (int)(keys[q] & int.MaxValue);
+            for (int e = top; e < q; e++)
+            {
+                int earlier = (int)(keys[e] & int.MaxValue);
+                if (string.Equals(ids[starts[earlier]], ids[starts[run]], StringComparison.Ordinal))
+                {
+                    if (same is null)
+                    {
+                        same = new int[runs];
+                        for (int r = 0; r < runs; r++)
+                        {
+                            same[r] = r;
+                        }
+                    }
+
+                    same[run] = same[earlier];
+                    break;
+                }
+            }
+        }
+
+        var code = new int[runs];
+        int m = 0;
+        for (int r = 0; r < runs; r++)
+        {
+            code[r] = same is null || same[r] == r ? m++ : code[same[r]];
+        }
+
+        var subject = new int[n];
+        for (int r = 0; r < runs; r++)
+        {
+            subject.AsSpan(starts[r], starts[r + 1] - starts[r]).Fill(code[r]);
+        }
+
+        return (subject, m, same is null ? [.. starts] : null);
+    }
+
+    /// <summary>The strings as a span: an array or a list as they are, any other list copied.</summary>
+    private static ReadOnlySpan<string> Strings(IReadOnlyList<string> list) => list switch
+    {
+        string[] array => array,
+        List<string> l => CollectionsMarshal.AsSpan(l),
+        _ => list.ToArray(),
+    };
 }
