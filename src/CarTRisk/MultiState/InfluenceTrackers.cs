@@ -3,11 +3,15 @@ namespace CarTRisk;
 /// <summary>What the Aalen-Johansen sweep leaves for the standard errors: per time t (T of them) whether a row ends in a
 /// state (<paramref name="StepAt"/>), dA and the at-risk terms per unit weight c_jk = p_j dA_jk / n_j (T × S × S,
 /// row-major) and p_j / n_j (T × S: a subject of weight w moving out of j at t has the dN term w p_j / n_j); each
-/// subject's rows (<paramref name="RowList"/> from <paramref name="RowOffset"/>[s], by start), each row at risk at the
-/// time indices lo..hi in its state, ending in <paramref name="ToIndex"/> (−1: censored); the subjects' weights.</summary>
+/// subject's rows (<paramref name="RowList"/> from <paramref name="RowOffset"/>[s], by start; null: the rows in their own
+/// order), each row at risk at the time indices lo..hi in its state, ending in <paramref name="ToIndex"/> (−1:
+/// censored); the subjects' weights (null: 1).</summary>
 internal sealed record InfluenceInputs(int S, int T, bool[] StepAt, double[] DA, double[] C, double[] F, int[] RowOffset,
-    int[] RowList, int[] Lo, int[] Hi, int[] RowState, int[] ToIndex, double[]? SubjectWeight)
+    int[]? RowList, int[] Lo, int[] Hi, int[] RowState, int[] ToIndex, double[]? SubjectWeight)
 {
+    /// <summary>Row r of the subjects' row list (r itself without a list).</summary>
+    public int Row(int r) => RowList is null ? r : RowList[r];
+
     /// <summary>The weight of subject <paramref name="s"/> (1 without weights).</summary>
     public double Weight(int s) => SubjectWeight is null ? 1 : SubjectWeight[s];
 }
@@ -141,11 +145,11 @@ internal sealed class SlotInfluence : FoldedInfluence
         {
             for (int r = x.RowOffset[sj]; r < x.RowOffset[sj + 1]; r++)
             {
-                subjectOf[x.RowList[r]] = sj;
+                subjectOf[x.Row(r)] = sj;
             }
 
-            first[x.RowList[x.RowOffset[sj]]] = true;
-            last[x.RowList[x.RowOffset[sj + 1] - 1]] = true;
+            first[x.Row(x.RowOffset[sj])] = true;
+            last[x.Row(x.RowOffset[sj + 1] - 1)] = true;
         }
 
         // rows by the time they enter the risk set (lo) and the time after their last (hi + 1)
@@ -388,7 +392,7 @@ internal sealed class PathInfluence : FoldedInfluence
         int E = 0;
         for (int sj = 0; sj < m; sj++)
         {
-            int firstRow = x.RowList[x.RowOffset[sj]];
+            int firstRow = x.Row(x.RowOffset[sj]);
             int at = (x.Lo[firstRow] * x.S) + x.RowState[firstRow];
             entering[at]++;
             enteringW2[at] += x.Weight(sj) * x.Weight(sj);
@@ -437,7 +441,7 @@ internal sealed class PathInfluence : FoldedInfluence
         int openState = -1, openFrom = -1, openTo = -1;
         for (int r = x.RowOffset[sj]; r < x.RowOffset[sj + 1]; r++)
         {
-            int row = x.RowList[r];
+            int row = x.Row(r);
             int j = x.RowState[row];
             if (openAt != int.MinValue)
             {
@@ -501,7 +505,7 @@ internal sealed class PathInfluence : FoldedInfluence
         var groupAt = new int[T + 1];
         for (int sj = 0; sj < m; sj++)
         {
-            rec[((long)sj * R) + S] = -(x.Lo[x.RowList[x.RowOffset[sj]]] + 1);
+            rec[((long)sj * R) + S] = -(x.Lo[x.Row(x.RowOffset[sj])] + 1);
             if (weighted)
             {
                 rec[((long)sj * R) + S + 1] = x.Weight(sj);

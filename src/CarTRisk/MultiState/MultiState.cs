@@ -287,34 +287,42 @@ public static class MultiState
         // each row
         var (subject, m, runStarts) = SubjectCodes(idList);
 
-        int[] rowOffset, rowList;
+        // each subject's rows (row r of the list is rowList[r], or r itself while rowList is null: each subject's rows
+        // together and in time order)
+        int[] rowOffset;
+        int[]? rowList = null;
         if (runStarts is not null)
         {
-            // each subject's rows are together: the runs are the groups
             rowOffset = runStarts;
-            rowList = new int[n];
-            for (int i = 0; i < n; i++)
-            {
-                rowList[i] = i;
-            }
         }
         else
         {
-            rowOffset = Kernels.Grouping.Starts(subject, m);
-            rowList = Kernels.Grouping.Scatter(subject, rowOffset);
+            rowOffset = Kernels.Grouping.Starts(subject!, m);
+            rowList = Kernels.Grouping.Scatter(subject!, rowOffset);
         }
 
         var rowState = new int[n];
         var subjectWeight = w is null ? null : new double[m];
         for (int sj = 0; sj < m; sj++)
         {
-            var rows = rowList.AsSpan(rowOffset[sj], rowOffset[sj + 1] - rowOffset[sj]);
+            int from = rowOffset[sj], count = rowOffset[sj + 1] - from;
             bool ordered = true;
-            for (int r = 1; r < rows.Length && ordered; r++)
+            for (int r = from + 1; r < from + count && ordered; r++)
             {
-                ordered = a[rows[r - 1]] < a[rows[r]] || (a[rows[r - 1]] == a[rows[r]] && rows[r - 1] < rows[r]);
+                int x = rowList is null ? r - 1 : rowList[r - 1], y = rowList is null ? r : rowList[r];
+                ordered = a[x] < a[y] || (a[x] == a[y] && x < y);
             }
 
+            if (!ordered && rowList is null)
+            {
+                rowList = new int[n];
+                for (int i = 0; i < n; i++)
+                {
+                    rowList[i] = i;
+                }
+            }
+
+            Span<int> rows = rowList is null ? default : rowList.AsSpan(from, count);
             if (!ordered)
             {
                 // by start, ties in row order
@@ -331,19 +339,20 @@ public static class MultiState
                 }
             }
 
-            int first = rows[0];
+            int first = rowList is null ? from : rows[0];
             int state = options.InitialStates is { } iv ? stateIndex[iv[first]] : 0;
             if (subjectWeight is not null)
             {
                 subjectWeight[sj] = w![first];
             }
 
-            for (int r = 0; r < rows.Length; r++)
+            for (int r = 0; r < count; r++)
             {
-                int row = rows[r];
-                if (r > 0 && a[row] < b[rows[r - 1]])
+                int row = rowList is null ? from + r : rows[r];
+                int previous = r == 0 ? -1 : rowList is null ? row - 1 : rows[r - 1];
+                if (r > 0 && a[row] < b[previous])
                 {
-                    throw new ArgumentException($"rows {rows[r - 1]} and {row} of subject '{ids[row]}' overlap.", nameof(start));
+                    throw new ArgumentException($"rows {previous} and {row} of subject '{ids[row]}' overlap.", nameof(start));
                 }
 
                 if (subjectWeight is not null && w![row] != subjectWeight[sj])
@@ -673,21 +682,30 @@ public static class MultiState
     /// <summary>Each row's subject code (ordinal of first appearance) and the number of subjects, without a dictionary:
     /// the runs of equal ids are found in one pass, their ids sorted by (hash, run) in a radix sort, and runs of equal
     /// hash compared as strings, so a run is mapped to the first run of the same id. When every run is a different
-    /// subject (each subject's rows together), the run starts are returned too (they are the subjects' row offsets).</summary>
-    private static (int[] Subject, int Subjects, int[]? RunStarts) SubjectCodes(ReadOnlySpan<string> ids)
+    /// subject (each subject's rows together), the run starts are returned instead of the codes (they are the subjects' row
+    /// offsets).</summary>
+    private static (int[]? Subject, int Subjects, int[]? RunStarts) SubjectCodes(ReadOnlySpan<string> ids)
     {
         int n = ids.Length;
-        var starts = new List<int>();
+        int runs = 0;
         for (int i = 0; i < n; i++)
         {
             if (i == 0 || !(ReferenceEquals(ids[i], ids[i - 1]) || string.Equals(ids[i], ids[i - 1], StringComparison.Ordinal)))
             {
-                starts.Add(i);
+                runs++;
             }
         }
 
-        int runs = starts.Count;
-        starts.Add(n);
+        var starts = new int[runs + 1];
+        for (int i = 0, r = 0; i < n; i++)
+        {
+            if (i == 0 || !(ReferenceEquals(ids[i], ids[i - 1]) || string.Equals(ids[i], ids[i - 1], StringComparison.Ordinal)))
+            {
+                starts[r++] = i;
+            }
+        }
+
+        starts[runs] = n;
         var keys = new long[runs];
         for (int r = 0; r < runs; r++)
         {
@@ -732,11 +750,16 @@ public static class MultiState
             }
         }
 
+        if (same is null)
+        {
+            return (null, runs, starts);
+        }
+
         var code = new int[runs];
         int m = 0;
         for (int r = 0; r < runs; r++)
         {
-            code[r] = same is null || same[r] == r ? m++ : code[same[r]];
+            code[r] = same[r] == r ? m++ : code[same[r]];
         }
 
         var subject = new int[n];
@@ -745,7 +768,7 @@ public static class MultiState
             subject.AsSpan(starts[r], starts[r + 1] - starts[r]).Fill(code[r]);
         }
 
-        return (subject, m, same is null ? [.. starts] : null);
+        return (subject, m, null);
     }
 
     /// <summary>The strings as a span: an array or a list as they are, any other list copied.</summary>
