@@ -1,6 +1,6 @@
 // Round 3 speed: glm, standardized risks (g-formula) and the multi-state Aalen-Johansen against R on the same data,
 // in one run. Wall time of one call after a warm-up call on a smaller set; peak working set of this process.
-//   dotnet run -c Release benchmarks/compare-r-round3.cs -- [glm sizes] / [ate sizes] / [ms sizes]
+//   [CASES=glm,ate,ms] dotnet run -c Release benchmarks/compare-r-round3.cs
 // Default: glm 10^6 and 10^7 rows x 10 covariates (R glm at 10^6); ate (5 confounders, 3 times) at 10^4, 10^5,
 // 10^6 (riskRegression::ate at 10^4 and 10^5), AIPTW at 10^4 (both); multi-state (4 states) at 10^4, 10^5 and 10^6
 // subjects (survfit at all three).
@@ -12,6 +12,7 @@ using System.Globalization;
 using CarTRisk;
 
 var C = CultureInfo.InvariantCulture;
+var cases = (Environment.GetEnvironmentVariable("CASES") ?? "glm,ate,ms").Split(',');
 bool haveR = File.Exists("/usr/bin/Rscript");
 string dir = Directory.CreateTempSubdirectory("cartrisk-r3-").FullName;
 Console.WriteLine($"cores: {Environment.ProcessorCount}; .NET {Environment.Version}; R: {(haveR ? "yes" : "not installed")}");
@@ -44,7 +45,7 @@ void Row(string name, int n, double seconds, double r)
 }
 
 // glm: logistic regression of a 0/1 outcome on 10 normal covariates
-foreach (int n in new[] { 1_000_000, 10_000_000 })
+foreach (int n in cases.Contains("glm") ? new[] { 1_000_000, 10_000_000 } : [])
 {
     var rng = new Random(22);
     var cols = new double[10][];
@@ -88,7 +89,7 @@ foreach (int n in new[] { 1_000_000, 10_000_000 })
 }
 
 // standardized risks: two treatments, five confounders, causes 1 and 2, times 365, 730, 1095
-foreach (int n in new[] { 10_000, 100_000, 1_000_000 })
+foreach (int n in cases.Contains("ate") ? new[] { 10_000, 100_000, 1_000_000 } : [])
 {
     var rng = new Random(22);
     var conf = new double[5][];
@@ -154,7 +155,7 @@ foreach (int n in new[] { 10_000, 100_000, 1_000_000 })
 }
 
 // multi-state: (s0) -> a, b, c with up to three transitions per subject
-foreach (int n in new[] { 10_000, 100_000, 1_000_000 })
+foreach (int n in cases.Contains("ms") ? new[] { 10_000, 100_000, 1_000_000 } : [])
 {
     var rng = new Random(24);
     var st = new List<double>();
