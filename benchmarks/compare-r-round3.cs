@@ -1,6 +1,6 @@
 // Round 3 speed: glm, standardized risks (g-formula) and the multi-state Aalen-Johansen against R on the same data,
 // in one run. Wall time of one call after a warm-up call on a smaller set; peak working set of this process.
-//   [CASES=glm,ate,ms] dotnet run -c Release benchmarks/compare-r-round3.cs
+//   [CASES=glm,ate,ms] [NO_R=1] dotnet run -c Release benchmarks/compare-r-round3.cs
 // Default: glm 10^6 and 10^7 rows x 10 covariates (R glm at 10^6); ate (5 confounders, 3 times) at 10^4, 10^5,
 // 10^6 (riskRegression::ate at 10^4 and 10^5), AIPTW at 10^4 (both); multi-state (4 states) at 10^4, 10^5 and 10^6
 // subjects (survfit at all three).
@@ -13,7 +13,7 @@ using CarTRisk;
 
 var C = CultureInfo.InvariantCulture;
 var cases = (Environment.GetEnvironmentVariable("CASES") ?? "glm,ate,ms").Split(',');
-bool haveR = File.Exists("/usr/bin/Rscript");
+bool haveR = File.Exists("/usr/bin/Rscript") && Environment.GetEnvironmentVariable("NO_R") is null;
 string dir = Directory.CreateTempSubdirectory("cartrisk-r3-").FullName;
 Console.WriteLine($"cores: {Environment.ProcessorCount}; .NET {Environment.Version}; R: {(haveR ? "yes" : "not installed")}");
 Console.WriteLine($"{"case",-34} {"n",9} {"CarTRisk s",11} {"peak MB",8} {"R s",9} {"R / CarTRisk",13}");

@@ -349,16 +349,17 @@ public static partial class AdjustedRisk
                     var ia = infl[a, k];
                     var ib = infl[b, k];
                     double ta = est[a, k], tb = est[b, k];
-                    var d = new double[n];
-                    var r = new double[n];
+                    double dSq = 0, rSq = 0;
                     for (int i = 0; i < n; i++)
                     {
-                        d[i] = ib[i] - ia[i];
-                        r[i] = (ib[i] / ta) - (tb * ia[i] / (ta * ta));
+                        double d = ib[i] - ia[i];
+                        double r = (ib[i] / ta) - (tb * ia[i] / (ta * ta));
+                        dSq += d * d;
+                        rSq += r * r;
                     }
 
-                    double dEst = tb - ta, dSe = Norm(d);
-                    double rEst = tb / ta, rSe = Norm(r);
+                    double dEst = tb - ta, dSe = Math.Sqrt(dSq);
+                    double rEst = tb / ta, rSe = Math.Sqrt(rSq);
                     diff.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], dEst, dSe, Math.Max(-1, dEst - (z * dSe)), Math.Min(1, dEst + (z * dSe)),
                         2 * Distributions.NormalTail(Math.Abs(dEst / dSe))));
                     ratio.Add(new AdjustedContrastRow(levels[a], levels[b], ts[k], rEst, rSe, Math.Max(0, rEst - (z * rSe)), rEst + (z * rSe),
@@ -689,13 +690,14 @@ public static partial class AdjustedRisk
         }
 
         // per cause: prefix sums over the grid of lambda E A / and of lambda A / S0, with A(t) = P - Q(t)
+        // (in place: F is not needed after θ)
         var influence = new double[nt][];
         for (int k = 0; k < nt; k++)
         {
-            var inf = new double[n];
+            var inf = F[k];
             for (int i = 0; i < n; i++)
             {
-                inf[i] = (F[k][i] - theta[k]) * inv;
+                inf[i] = (inf[i] - theta[k]) * inv;
             }
 
             influence[k] = inf;
@@ -762,12 +764,20 @@ public static partial class AdjustedRisk
                 }
             }
 
+            // IF(β)_i · direction = U_i · (V direction)
+            var wDir = new double[nt][];
+            for (int k = 0; k < nt; k++)
+            {
+                wDir[k] = m.TimesV(direction[k]);
+            }
+
             Parallel.For(0, idxBlocks, blk =>
             {
                 int from = (int)((long)n * blk / idxBlocks), until = (int)((long)n * (blk + 1) / idxBlocks);
+                var ifb = new double[p];
                 for (int i = from; i < until; i++)
                 {
-                    var ifb = m.InfluenceBeta(i);
+                    m.Score(i, ifb);
                     double risk = m.Risk(i);
                     int gi = gridIdx[i];
                     bool isEvent = cause[i] == m.Cause;   // at a grid time only when at or before the last time asked
@@ -779,7 +789,7 @@ public static partial class AdjustedRisk
                             continue;
                         }
 
-                        var dk = direction[k];
+                        var dk = wDir[k];
                         double v = 0;
                         for (int kk = 0; kk < p; kk++)
                         {
@@ -1004,6 +1014,19 @@ public static partial class AdjustedRisk
                     prefix[l + 1] = prefix[l] + (lam[l] * Al[l] / s0[l]);
                 }
 
+                double[]? wc = null;
+                var scoreC = new double[p];
+                if (censor is not null)
+                {
+                    var bd = new double[p];
+                    for (int r = 0; r < p; r++)
+                    {
+                        bd[r] = bv[r] - dvec[r];
+                    }
+
+                    wc = censor.TimesV(bd);
+                }
+
                 for (int i = 0; i < n; i++)
                 {
                     double tTerm = 0;
@@ -1018,12 +1041,7 @@ public static partial class AdjustedRisk
                         continue;
                     }
 
-                    var ifb = censor.InfluenceBeta(i);
-                    double cTerm = 0;
-                    for (int r = 0; r < p; r++)
-                    {
-                        cTerm += ifb[r] * (bv[r] - dvec[r]);
-                    }
+                    double cTerm = censor.InfluenceBetaDot(i, wc!, scoreC);
 
                     int atRisk = SortedSearch.CountAtMost(cTimes, time[i]);
                     cTerm -= censor.Risk(i) * prefix[atRisk];
@@ -1050,9 +1068,14 @@ public static partial class AdjustedRisk
         private double[] sortedTimes = [];  // the distinct times, ascending
         private double[] suffixS0 = [];     // Σ r over records at or after each distinct time
         private double[] suffixS1 = [];     // (distinct + 1) x p: Σ r x likewise
-        private double[] ifBeta = [];     // n x p
         private double[] risk = [];
-        private double[] centered = [];   // n x p, the design minus its means
+        private double[] centered = [];   // n x p, the design minus its means (shared by the models of one design)
+        private double[] variance = [];   // p x p, the naive variance V of β
+        private double[] c0 = [];         // Σ 1/S₀ over the event times, prefix by count
+        private double[] c1 = [];         // Σ E/S₀ likewise, (m + 1) x p
+        private double[] eAt = [];        // E at each event time, m x p
+        private int[] uptoOf = [];        // per record: the number of event times <= its time
+        private bool[] status = [];
         private int p;
 
         public int Cause { get; private init; }
@@ -1073,7 +1096,58 @@ public static partial class AdjustedRisk
 
         public ReadOnlySpan<double> CenteredRow(int i) => centered.AsSpan(i * p, p);
 
-        public ReadOnlySpan<double> InfluenceBeta(int i) => ifBeta.AsSpan(i * p, p);
+        /// <summary>The score residual of record i, U_i = δ_i (x_i − E(T_i)) − r_i Σ_{event times s ≤ T_i} (x_i − E(s)) /
+        /// S₀(s); the influence of β is IF(β)_i = V U_i, so a direction d needs only U_i·(V d) (<see cref="TimesV"/>),
+        /// not the n × p influence.</summary>
+        public void Score(int i, Span<double> score)
+        {
+            int upto = uptoOf[i];
+            double ri = risk[i];
+            var xi = centered.AsSpan(i * p, p);
+            for (int kk = 0; kk < p; kk++)
+            {
+                score[kk] = -ri * ((xi[kk] * c0[upto]) - c1[(upto * p) + kk]);
+            }
+
+            if (status[i])
+            {
+                for (int kk = 0; kk < p; kk++)
+                {
+                    score[kk] += xi[kk] - eAt[((upto - 1) * p) + kk];
+                }
+            }
+        }
+
+        /// <summary>IF(β)_i · d = U_i · w for w = V d (<see cref="TimesV"/>); <paramref name="score"/> is scratch.</summary>
+        public double InfluenceBetaDot(int i, ReadOnlySpan<double> w, Span<double> score)
+        {
+            Score(i, score);
+            double v = 0;
+            for (int kk = 0; kk < p; kk++)
+            {
+                v += score[kk] * w[kk];
+            }
+
+            return v;
+        }
+
+        /// <summary>V d (V is symmetric, so d·(V U_i) = (V d)·U_i).</summary>
+        public double[] TimesV(ReadOnlySpan<double> d)
+        {
+            var w = new double[p];
+            for (int r = 0; r < p; r++)
+            {
+                double sum = 0;
+                for (int kk = 0; kk < p; kk++)
+                {
+                    sum += variance[(r * p) + kk] * d[kk];
+                }
+
+                w[r] = sum;
+            }
+
+            return w;
+        }
 
         /// <summary>S₀(s) = Σ_{T_j ≥ s} r_j.</summary>
         public double RiskSum0(double s) => suffixS0[SortedSearch.CountBelow(sortedTimes, s)];
@@ -1119,15 +1193,11 @@ public static partial class AdjustedRisk
                 }
             }
 
+            var w = TimesV(direction);
+            var score = new double[p];
             for (int i = 0; i < n; i++)
             {
-                var ifb = InfluenceBeta(i);
-                double v = 0;
-                for (int k = 0; k < p; k++)
-                {
-                    v += ifb[k] * direction[k];
-                }
-
+                double v = InfluenceBetaDot(i, w, score);
                 int upto = SortedSearch.CountAtMost(Times, time[i]);
                 v -= risk[i] * prefix[upto];
                 if (cause[i] == Cause && upto > 0 && Times[upto - 1] == time[i])
@@ -1141,17 +1211,50 @@ public static partial class AdjustedRisk
 
         /// <summary>One model per cause code, fitted side by side (each fit is sequential; the results do not depend on
         /// the scheduling).</summary>
+        /// <summary>The cause-specific Cox models' options: Efron ties (coxph's default, as CSC).</summary>
+        private static CoxOptions CoxFitOptions { get; } = CoxOptions.Default with { Ties = TieMethod.Efron };
+
         public static CauseModel[] FitAll(double[] time, int[] cause, int[] codes, DesignMatrix design)
         {
             var models = new CauseModel[codes.Length];
             var buckets = TimeBuckets.Of(time);
-            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design, buckets));
+            var (center, centered) = Centered(design);
+
+            // one sorted, centred copy of the data for every cause's Cox fit (only the events differ)
+            var first = new bool[time.Length];
+            for (int i = 0; i < time.Length; i++)
+            {
+                first[i] = cause[i] == codes[0];
+            }
+
+            var data = CoxData.Prepare(time, first, design, CoxFitOptions);
+            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design, buckets, center, centered, data));
             return models;
+        }
+
+        /// <summary>The column means and the design minus them, row-major (n x p).</summary>
+        private static (double[] Center, double[] Centered) Centered(DesignMatrix design)
+        {
+            int n = design.Rows, p = design.Columns;
+            var center = new double[p];
+            var x = new double[n * p];
+            for (int k = 0; k < p; k++)
+            {
+                var col = design.Column(k);
+                center[k] = col.Average();
+                for (int i = 0; i < n; i++)
+                {
+                    x[(i * p) + k] = col[i] - center[k];
+                }
+            }
+
+            return (center, x);
         }
 
         /// <summary>A cause-specific Cox model (Efron ties) of <paramref name="code"/> and its pieces;
         /// <paramref name="buckets"/> are the records' distinct times when already known.</summary>
-        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design, TimeBuckets? buckets = null)
+        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design, TimeBuckets? buckets = null,
+            double[]? center = null, double[]? centered = null, CoxData? prepared = null)
         {
             int n = time.Length;
             int p = design.Columns;
@@ -1161,26 +1264,22 @@ public static partial class AdjustedRisk
                 status[i] = cause[i] == code;
             }
 
-            var fit = CoxRegression.Fit(time, status, design, CoxOptions.Default with { Ties = TieMethod.Efron });
+            var fit = prepared is null ? CoxRegression.Fit(time, status, design, CoxFitOptions)
+                : CoxRegression.FitPrepared(prepared.WithEvents(status), status, design, CoxFitOptions);
             var beta = fit.Coefficients.ToArray();
-            var center = new double[p];
-            var cols = new double[p][];
-            for (int k = 0; k < p; k++)
+            if (center is null || centered is null)
             {
-                cols[k] = design.Column(k);
-                center[k] = cols[k].Average();
+                (center, centered) = Centered(design);
             }
 
+            var x = centered;
             var risk = new double[n];
-            var x = new double[n * p];
             for (int i = 0; i < n; i++)
             {
                 double eta = 0;
                 for (int k = 0; k < p; k++)
                 {
-                    double xc = cols[k][i] - center[k];
-                    x[(i * p) + k] = xc;
-                    eta += xc * beta[k];
+                    eta += x[(i * p) + k] * beta[k];
                 }
 
                 risk[i] = Math.Exp(eta);
@@ -1275,43 +1374,25 @@ public static partial class AdjustedRisk
                 }
             }
 
+            // each record's number of event times at or before its time (its score needs only that and the sums)
             var timeArray = model.Times;
-            var ifb = new double[n * p];
+            var uptoOf = new int[n];
             Parallel.For(0, Math.Max(1, Math.Min(64, n / 4096)), blk =>
             {
                 int blocks = Math.Max(1, Math.Min(64, n / 4096));
                 int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
-                var score = new double[p];
                 for (int i = from; i < until; i++)
                 {
-                    int upto = SortedSearch.CountAtMost(timeArray, time[i]);
-                    for (int kk = 0; kk < p; kk++)
-                    {
-                        score[kk] = -risk[i] * ((x[(i * p) + kk] * c0[upto]) - c1[(upto * p) + kk]);
-                    }
-
-                    if (status[i])
-                    {
-                        for (int kk = 0; kk < p; kk++)
-                        {
-                            score[kk] += x[(i * p) + kk] - eAt[((upto - 1) * p) + kk];
-                        }
-                    }
-
-                    for (int r = 0; r < p; r++)
-                    {
-                        double sum = 0;
-                        for (int kk = 0; kk < p; kk++)
-                        {
-                            sum += v[(r * p) + kk] * score[kk];
-                        }
-
-                        ifb[(i * p) + r] = sum;
-                    }
+                    uptoOf[i] = SortedSearch.CountAtMost(timeArray, time[i]);
                 }
             });
 
-            model.ifBeta = ifb;
+            model.variance = v;
+            model.c0 = c0;
+            model.c1 = c1;
+            model.eAt = eAt;
+            model.uptoOf = uptoOf;
+            model.status = status;
             return model;
         }
     }
@@ -1344,3 +1425,4 @@ public static partial class AdjustedRisk
         }
     }
 }
+

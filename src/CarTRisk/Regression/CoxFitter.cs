@@ -39,7 +39,36 @@ internal sealed class CoxData
 
     public required int[] StrataStart { get; init; }   // boundaries in both orders (count + 1)
 
+    public int[] Order { get; init; } = [];            // the record at each sorted position
+
     public double Events { get; init; }
+
+    /// <summary>The same records, times, weights and covariates with other events (one sort and one centred design for
+    /// several models of the same data, such as the cause-specific models of competing risks).</summary>
+    /// <exception cref="ArgumentException">No event.</exception>
+    public CoxData WithEvents(ReadOnlySpan<bool> events)
+    {
+        Guard.SameLength(N, "records", events.Length, nameof(events));
+        var status = new bool[N];
+        double nevent = 0;
+        for (int k = 0; k < N; k++)
+        {
+            status[k] = events[Order[k]];
+            nevent += status[k] ? (CountsMode ? Weight[k] : 1) : 0;
+        }
+
+        if (nevent == 0)
+        {
+            throw new ArgumentException("events has no event; the Cox model is not identified.", nameof(events));
+        }
+
+        return new CoxData
+        {
+            N = N, P = P, X = X, Center = Center, Time = Time, Entry = Entry, Status = status, Weight = Weight, Stratum = Stratum,
+            Cluster = Cluster, ClusterCount = ClusterCount, HasEntry = HasEntry, EntryOrder = EntryOrder, StrataStart = StrataStart,
+            Events = nevent, Order = Order, CountsMode = CountsMode, Observations = Observations,
+        };
+    }
 
     public static CoxData Prepare(ReadOnlySpan<double> durations, ReadOnlySpan<bool> events, DesignMatrix covariates, CoxOptions options)
     {
@@ -224,7 +253,7 @@ internal sealed class CoxData
         {
             N = n, P = p, X = sortedX, Center = center, Time = times, Entry = sortedEntry, Status = sortedStatus, Weight = sortedWeight,
             Stratum = sortedStratum, Cluster = sortedCluster, ClusterCount = clusters, HasEntry = options.EntryTimes is not null,
-            EntryOrder = entryOrder, StrataStart = starts, Events = nevent,
+            EntryOrder = entryOrder, StrataStart = starts, Events = nevent, Order = exitOrder,
             CountsMode = options.Counts is not null, Observations = options.Counts is null ? n : totalCount,
         };
     }

@@ -285,6 +285,13 @@ public static class CoxRegression
         ArgumentNullException.ThrowIfNull(covariates);
         options ??= CoxOptions.Default;
         var data = CoxData.Prepare(durations, events, covariates, options);
+        return FitPrepared(data, events, covariates, options);
+    }
+
+    /// <summary>The fit of prepared data (<see cref="CoxData.Prepare"/> or <see cref="CoxData.WithEvents"/> of the same
+    /// <paramref name="events"/>, covariates and options).</summary>
+    internal static CoxModel FitPrepared(CoxData data, ReadOnlySpan<bool> events, DesignMatrix covariates, CoxOptions options)
+    {
         var ev = events.ToArray();
         var levelEvents = covariates.IndicatorEvents(i => ev[i], options.Counts);
         var model = CoxFitter.Run(data, covariates.Terms, options);
