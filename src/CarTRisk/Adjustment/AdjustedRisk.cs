@@ -1237,16 +1237,28 @@ public static partial class AdjustedRisk
         {
             int n = design.Rows, p = design.Columns;
             var center = new double[p];
-            var x = new double[n * p];
+            var cols = new double[p][];
             for (int k = 0; k < p; k++)
             {
-                var col = design.Column(k);
-                center[k] = col.Average();
-                for (int i = 0; i < n; i++)
-                {
-                    x[(i * p) + k] = col[i] - center[k];
-                }
+                cols[k] = design.Column(k);
+                center[k] = cols[k].Average();
             }
+
+            // a row at a time (one stretch of memory each), in parallel blocks of rows
+            var x = new double[n * p];
+            int blocks = Math.Max(1, Math.Min(64, n / 65536));
+            Parallel.For(0, blocks, blk =>
+            {
+                int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
+                for (int i = from; i < until; i++)
+                {
+                    var row = x.AsSpan(i * p, p);
+                    for (int k = 0; k < row.Length; k++)
+                    {
+                        row[k] = cols[k][i] - center[k];
+                    }
+                }
+            });
 
             return (center, x);
         }
@@ -1425,4 +1437,5 @@ public static partial class AdjustedRisk
         }
     }
 }
+
 

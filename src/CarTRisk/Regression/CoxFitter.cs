@@ -204,9 +204,11 @@ internal sealed class CoxData
             }
         }
 
-        // the covariates centred at their means, written straight into the sorted row-major layout
+        // the covariates centred at their means, written straight into the sorted row-major layout a row at a time
+        // (each row one stretch of memory), in parallel blocks of rows for large data
         var center = new double[p];
         var sortedX = new double[n * p];
+        var cols = new double[p][];
         for (int j = 0; j < p; j++)
         {
             var col = covariates.Column(j);
@@ -216,13 +218,24 @@ internal sealed class CoxData
                 mean += col[i];
             }
 
-            mean /= n;
-            center[j] = mean;
-            for (int k = 0; k < n; k++)
-            {
-                sortedX[(k * p) + j] = col[exitOrder[k]] - mean;
-            }
+            center[j] = mean / n;
+            cols[j] = col;
         }
+
+        int blocks = Math.Max(1, Math.Min(64, n / 65536));
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : -1 }, blk =>
+        {
+            int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
+            for (int k = from; k < until; k++)
+            {
+                int r = exitOrder[k];
+                var row = sortedX.AsSpan(k * p, p);
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] = cols[j][r] - center[j];
+                }
+            }
+        });
 
         int[] entryOrder = [];
         if (options.EntryTimes is not null)
