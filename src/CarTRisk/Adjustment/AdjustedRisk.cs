@@ -291,7 +291,7 @@ public static partial class AdjustedRisk
             throw new ArgumentException($"{(options.Estimator == RiskEstimator.Iptw ? "IPTW" : "AIPTW")} needs exactly two treatment levels (have {L}).", nameof(treatment));
         }
 
-        var models = options.Estimator == RiskEstimator.GFormula ? CauseModel.FitAll(time, cause, [.. causeCodes], design) : [];
+        var models = options.Estimator == RiskEstimator.GFormula ? CauseModel.FitAll(time, cause, [.. causeCodes], design, sortedRecords: true) : [];
         string? note = string.Join("; ", models.Where(m => !m.Model.Converged).Select(m => $"cause {m.Cause}: {m.Model.ConvergenceNote}"));
         note = note.Length == 0 ? null : note;
         Iptw? iptw = null;
@@ -318,7 +318,7 @@ public static partial class AdjustedRisk
         {
             var (theta, inf) = iptw is not null ? iptw.Estimate(a, ts, time, cause, level, eventOfInterest)
                 : aiptw is not null ? aiptw.Estimate(a, ts, time, cause, level)
-                : GFormula(models, interest, design, level, L, a, ts, time, cause);
+                : GFormula(models, interest, design, L, a, ts, models[0].RecordTime, models[0].RecordCause);
             for (int k = 0; k < nt; k++)
             {
                 est[a, k] = theta[k];
@@ -405,7 +405,7 @@ public static partial class AdjustedRisk
 
     /// <summary>θ_a(t) and the influence function (on the scale whose sum of squares is the variance) of each patient.</summary>
     private static (double[] Theta, double[][] Influence) GFormula(CauseModel[] models, int interest, DesignMatrix design,
-        int[] level, int levelCount, int a, double[] ts, double[] time, int[] cause)
+        int levelCount, int a, double[] ts, double[] time, int[] cause)
     {
         int n = design.Rows;
         int p = design.Columns;
@@ -446,17 +446,14 @@ public static partial class AdjustedRisk
         // index of the last grid time <= t for each t (-1 when none)
         var upto = ts.Select(t => SortedSearch.CountAtMost(grid, t) - 1).ToArray();
 
-        // the design under level a
+        // the centred design under level a, in the models' record order (the treatment contrasts set to level a)
+        var center = models[0].Center;
         double[] Row(int j, double[] buffer)
         {
-            for (int k = 0; k < p; k++)
-            {
-                buffer[k] = design[j, k];
-            }
-
+            models[0].CenteredRow(j).CopyTo(buffer);
             for (int k = 1; k < levelCount; k++)
             {
-                buffer[k - 1] = a == k ? 1 : 0;
+                buffer[k - 1] = (a == k ? 1 : 0) - center[k - 1];
             }
 
             return buffer;
@@ -551,7 +548,7 @@ public static partial class AdjustedRisk
                         double eta = 0;
                         for (int k = 0; k < p; k++)
                         {
-                            eta += (zj[k] - models[c].Center[k]) * models[c].Beta[k];
+                            eta += zj[k] * models[c].Beta[k];
                         }
 
                         rl[c][q] = Math.Exp(eta);
@@ -615,10 +612,9 @@ public static partial class AdjustedRisk
                                 {
                                     double acc = 0;
                                     var zk = zv[k];
-                                    double ck = models[c].Center[k];
                                     for (int q = 0; q < bl; q++)
                                     {
-                                        acc += gLane[q] * (zk[(b * W) + q] - ck);
+                                        acc += gLane[q] * zk[(b * W) + q];
                                     }
 
                                     bck[k] += acc;
@@ -1094,6 +1090,12 @@ public static partial class AdjustedRisk
 
         public double Risk(int i) => risk[i];
 
+        /// <summary>The records' times and causes in the model's record order.</summary>
+        public double[] RecordTime { get; private set; } = [];
+
+        /// <summary>The records' causes in the model's record order.</summary>
+        public int[] RecordCause { get; private set; } = [];
+
         public ReadOnlySpan<double> CenteredRow(int i) => centered.AsSpan(i * p, p);
 
         /// <summary>The score residual of record i, U_i = δ_i (x_i − E(T_i)) − r_i Σ_{event times s ≤ T_i} (x_i − E(s)) /
@@ -1214,21 +1216,41 @@ public static partial class AdjustedRisk
         /// <summary>The cause-specific Cox models' options: Efron ties (coxph's default, as CSC).</summary>
         private static CoxOptions CoxFitOptions { get; } = CoxOptions.Default with { Ties = TieMethod.Efron };
 
-        public static CauseModel[] FitAll(double[] time, int[] cause, int[] codes, DesignMatrix design)
+        /// <remarks>Every cause's Cox fit shares one sorted, centred copy of the data (only the events differ). With
+        /// <paramref name="sortedRecords"/> the models hold their records in that copy's order (no second centred copy):
+        /// <see cref="RecordTime"/>, <see cref="RecordCause"/> and <see cref="CenteredRow"/> are in that order, and so is
+        /// every per-record quantity made from them; else in input order.</remarks>
+        public static CauseModel[] FitAll(double[] time, int[] cause, int[] codes, DesignMatrix design, bool sortedRecords = false)
         {
+            int n = time.Length;
             var models = new CauseModel[codes.Length];
-            var buckets = TimeBuckets.Of(time);
-            var (center, centered) = Centered(design);
-
-            // one sorted, centred copy of the data for every cause's Cox fit (only the events differ)
-            var first = new bool[time.Length];
-            for (int i = 0; i < time.Length; i++)
+            var first = new bool[n];
+            for (int i = 0; i < n; i++)
             {
                 first[i] = cause[i] == codes[0];
             }
 
             var data = CoxData.Prepare(time, first, design, CoxFitOptions);
-            Parallel.For(0, codes.Length, c => models[c] = Fit(time, cause, codes[c], design, buckets, center, centered, data));
+            var order = data.Order;
+            var recordCause = sortedRecords ? new int[n] : cause;
+            for (int k = 0; sortedRecords && k < n; k++)
+            {
+                recordCause[k] = cause[order[k]];
+            }
+
+            var buckets = sortedRecords ? TimeBuckets.OfDescending(data.Time) : TimeBuckets.Of(time);
+            var (center, centered) = sortedRecords ? (data.Center, data.X) : Centered(design);
+            Parallel.For(0, codes.Length, c =>
+            {
+                var status = new bool[n];
+                for (int i = 0; i < n; i++)
+                {
+                    status[i] = cause[i] == codes[c];
+                }
+
+                var fit = CoxRegression.FitPrepared(c == 0 ? data : data.WithEvents(status), status, design, CoxFitOptions);
+                models[c] = Build(fit, sortedRecords ? data.Time : time, recordCause, codes[c], buckets, center, centered);
+            });
             return models;
         }
 
@@ -1263,27 +1285,36 @@ public static partial class AdjustedRisk
             return (center, x);
         }
 
-        /// <summary>A cause-specific Cox model (Efron ties) of <paramref name="code"/> and its pieces;
-        /// <paramref name="buckets"/> are the records' distinct times when already known.</summary>
-        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design, TimeBuckets? buckets = null,
-            double[]? center = null, double[]? centered = null, CoxData? prepared = null)
+        /// <summary>A cause-specific Cox model (Efron ties) of <paramref name="code"/> and its pieces, records in input
+        /// order.</summary>
+        public static CauseModel Fit(double[] time, int[] cause, int code, DesignMatrix design)
         {
             int n = time.Length;
-            int p = design.Columns;
             var status = new bool[n];
             for (int i = 0; i < n; i++)
             {
                 status[i] = cause[i] == code;
             }
 
-            var fit = prepared is null ? CoxRegression.Fit(time, status, design, CoxFitOptions)
-                : CoxRegression.FitPrepared(prepared.WithEvents(status), status, design, CoxFitOptions);
-            var beta = fit.Coefficients.ToArray();
-            if (center is null || centered is null)
+            var fit = CoxRegression.Fit(time, status, design, CoxFitOptions);
+            var (center, centered) = Centered(design);
+            return Build(fit, time, cause, code, TimeBuckets.Of(time), center, centered);
+        }
+
+        /// <summary>The model's pieces from its fit, over records in the order of <paramref name="time"/>,
+        /// <paramref name="cause"/> and the rows of <paramref name="centered"/> (the design minus
+        /// <paramref name="center"/>, the centring of the fit).</summary>
+        private static CauseModel Build(CoxModel fit, double[] time, int[] cause, int code, TimeBuckets buckets, double[] center, double[] centered)
+        {
+            int n = time.Length;
+            int p = center.Length;
+            var status = new bool[n];
+            for (int i = 0; i < n; i++)
             {
-                (center, centered) = Centered(design);
+                status[i] = cause[i] == code;
             }
 
+            var beta = fit.Coefficients.ToArray();
             var x = centered;
             var risk = new double[n];
             for (int i = 0; i < n; i++)
@@ -1299,7 +1330,6 @@ public static partial class AdjustedRisk
 
             // sums of r and r x per distinct time (records in input order), then suffix sums over the distinct times;
             // the deaths and their risk per time for the Efron hazard
-            buckets ??= TimeBuckets.Of(time);
             var sortedTimes = buckets.Distinct;
             var index = buckets.Index;
             int nd = sortedTimes.Length;
@@ -1405,6 +1435,8 @@ public static partial class AdjustedRisk
             model.eAt = eAt;
             model.uptoOf = uptoOf;
             model.status = status;
+            model.RecordTime = time;
+            model.RecordCause = cause;
             return model;
         }
     }
@@ -1431,6 +1463,32 @@ public static partial class AdjustedRisk
                 }
 
                 index[i] = distinct.Count - 1;
+            }
+
+            return new TimeBuckets([.. distinct], index);
+        }
+
+        /// <summary>The same for times already in descending order (no sort).</summary>
+        /// <exception cref="ArgumentException">The times are not in descending order.</exception>
+        public static TimeBuckets OfDescending(double[] time)
+        {
+            int n = time.Length;
+            var index = new int[n];
+            var distinct = new List<double>();
+            for (int k = n - 1; k >= 0; k--)
+            {
+                double t = time[k];
+                if (distinct.Count > 0 && t < distinct[^1])
+                {
+                    throw new ArgumentException($"time[{k}] = {Guard.Show(t)} breaks the descending order.", nameof(time));
+                }
+
+                if (distinct.Count == 0 || t != distinct[^1])
+                {
+                    distinct.Add(t);
+                }
+
+                index[k] = distinct.Count - 1;
             }
 
             return new TimeBuckets([.. distinct], index);
