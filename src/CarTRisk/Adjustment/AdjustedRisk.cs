@@ -235,7 +235,19 @@ public static partial class AdjustedRisk
             }
         }
 
-        var levels = treatment.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // the levels (ordinal order) and each record's level: codes by first appearance through a cache of string
+        // instances, then ranked
+        var firstCodes = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cacheRefs = new object?[64];
+        var cacheCodes = new int[64];
+        var level = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            level[i] = NameCodes.Code(firstCodes, treatment[i], cacheRefs, cacheCodes);
+        }
+
+        var names = firstCodes.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+        var levels = names.Order(StringComparer.Ordinal).ToArray();
         if (levels.Length < 2)
         {
             throw new ArgumentException($"treatment has a single level '{levels[0]}': nothing to compare.", nameof(treatment));
@@ -259,10 +271,10 @@ public static partial class AdjustedRisk
         int L = levels.Length;
         int q = confounders.Columns;
         int p = (L - 1) + q;
-        var level = new int[n];
+        var rank = names.Select(name => Array.BinarySearch(levels, name, StringComparer.Ordinal)).ToArray();
         for (int i = 0; i < n; i++)
         {
-            level[i] = Array.BinarySearch(levels, treatment[i], StringComparer.Ordinal);
+            level[i] = rank[level[i]];
         }
 
         var columns = new double[p][];
@@ -390,6 +402,36 @@ public static partial class AdjustedRisk
             RecordsByLevel = [.. recordsBy],
             Levels = [.. levels],
         };
+    }
+
+    /// <summary>Each record's last grid point at or before its time (−1 when none): by one merge when the times descend
+    /// (the cause models' record order), else by binary search.</summary>
+    private static int[] GridIndex(double[] grid, double[] time)
+    {
+        int n = time.Length;
+        var idx = new int[n];
+        int g = grid.Length - 1;
+        for (int i = 0; i < n; i++)
+        {
+            if (i > 0 && time[i] > time[i - 1])
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    idx[j] = SortedSearch.CountAtMost(grid, time[j]) - 1;
+                }
+
+                return idx;
+            }
+
+            while (g >= 0 && grid[g] > time[i])
+            {
+                g--;
+            }
+
+            idx[i] = g;
+        }
+
+        return idx;
     }
 
     private static double Norm(double[] v)
@@ -700,16 +742,8 @@ public static partial class AdjustedRisk
         }
 
         // each record's last grid point at or before its time (-1 when none), once for all causes and times
-        var gridIdx = new int[n];
+        var gridIdx = GridIndex(grid, time);
         int idxBlocks = Math.Max(1, Math.Min(64, n / 4096));
-        Parallel.For(0, idxBlocks, blk =>
-        {
-            int from = (int)((long)n * blk / idxBlocks), until = (int)((long)n * (blk + 1) / idxBlocks);
-            for (int i = from; i < until; i++)
-            {
-                gridIdx[i] = SortedSearch.CountAtMost(grid, time[i]) - 1;
-            }
-        });
 
         for (int c = 0; c < nc; c++)
         {
@@ -1495,5 +1529,6 @@ public static partial class AdjustedRisk
         }
     }
 }
+
 
 
