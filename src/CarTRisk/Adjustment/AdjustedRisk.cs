@@ -1532,3 +1532,4 @@ public static partial class AdjustedRisk
 
 
 
+

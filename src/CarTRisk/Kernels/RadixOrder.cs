@@ -20,6 +20,12 @@ internal static class RadixOrder
             return order;
         }
 
+        if (WholeNumbersUpTo(keys, Math.Max(4096, 2.0 * n)) is int max)
+        {
+            CountingOrder(keys, max, descending, order);
+            return order;
+        }
+
         var bitsA = ArrayPool<ulong>.Shared.Rent(n);
         var bitsB = ArrayPool<ulong>.Shared.Rent(n);
         var orderB = ArrayPool<int>.Shared.Rent(n);
@@ -88,6 +94,62 @@ internal static class RadixOrder
             ArrayPool<int>.Shared.Return(orderB);
         }
     }
+    /// <summary>The largest key when every key is a whole number in 0..<paramref name="limit"/> (no −0), else null.</summary>
+    private static int? WholeNumbersUpTo(ReadOnlySpan<double> keys, double limit)
+    {
+        double max = 0;
+        foreach (double k in keys)
+        {
+            if (!(k >= 0 && k <= limit) || k != Math.Floor(k) || BitConverter.DoubleToInt64Bits(k) < 0)
+            {
+                return null;
+            }
+
+            max = Math.Max(max, k);
+        }
+
+        return (int)max;
+    }
+
+    /// <summary>A stable counting sort of whole-number keys 0..max (one count, one placement).</summary>
+    private static void CountingOrder(ReadOnlySpan<double> keys, int max, bool descending, int[] order)
+    {
+        var start = new int[max + 2];
+        foreach (double k in keys)
+        {
+            start[(int)k + 1]++;
+        }
+
+        if (descending)
+        {
+            // bins from the largest key down: start[v] = the number of keys above v
+            int above = 0;
+            for (int v = max; v >= 0; v--)
+            {
+                int count = start[v + 1];
+                start[v + 1] = above;
+                above += count;
+            }
+
+            for (int i = 0; i < keys.Length; i++)
+            {
+                order[start[(int)keys[i] + 1]++] = i;
+            }
+
+            return;
+        }
+
+        for (int v = 0; v <= max; v++)
+        {
+            start[v + 1] += start[v];
+        }
+
+        for (int i = 0; i < keys.Length; i++)
+        {
+            order[start[(int)keys[i]]++] = i;
+        }
+    }
+
     /// <summary>Sorts non-negative keys in place by an LSD radix sort on their bytes (bytes every key shares are skipped:
     /// codes below 2^24 take three passes).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative key.</exception>

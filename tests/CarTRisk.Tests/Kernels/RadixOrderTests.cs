@@ -5,13 +5,15 @@ namespace CarTRisk.Tests.Kernels;
 public sealed class RadixOrderTests
 {
     /// <summary>The radix permutation equals a stable comparison sort (LINQ OrderBy is stable) in both directions, for
-    /// spread, tied, integer-day, wide-magnitude and signed keys (with −0.0), at every length 0..300 and at 100,000.</summary>
+    /// spread, tied, integer-day, wide-magnitude and signed keys (with −0.0), whole numbers beyond the counting range and
+    /// whole numbers with a −0.0 (both by the radix passes), at every length 0..300 and at 100,000; tied and integer-day
+    /// keys take the counting sort.</summary>
     [Fact]
     public void Order_EqualsStableSort()
     {
         foreach (int n in Enumerable.Range(0, 301).Append(100_000))
         {
-            for (int shape = 0; shape < 4; shape++)
+            for (int shape = 0; shape < 6; shape++)
             {
                 var rng = new Random((n * 4) + shape);
                 var keys = Enumerable.Range(0, n).Select(_ => shape switch
@@ -19,7 +21,9 @@ public sealed class RadixOrderTests
                     0 => rng.NextDouble() * 1000,
                     1 => (double)rng.Next(5),
                     2 => Math.Ceiling(rng.NextDouble() * 3650),
-                    _ => rng.Next(6) switch { 0 => -0.0, 1 => 0.0, 2 => -rng.NextDouble() * 1e300, 3 => rng.NextDouble() * 1e-300, _ => (rng.NextDouble() - 0.5) * 10 },
+                    3 => rng.Next(6) switch { 0 => -0.0, 1 => 0.0, 2 => -rng.NextDouble() * 1e300, 3 => rng.NextDouble() * 1e-300, _ => (rng.NextDouble() - 0.5) * 10 },
+                    4 => (double)rng.Next(10_000_000),
+                    _ => rng.Next(50) == 0 ? -0.0 : rng.Next(100),
                 }).ToArray();
                 var up = RadixOrder.Order(keys, descending: false);
                 var down = RadixOrder.Order(keys, descending: true);
