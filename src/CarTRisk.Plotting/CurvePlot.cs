@@ -87,6 +87,8 @@ internal static class CurvePlot
         string? testText = o.Test?.Text(policy);
         double itemH = canvas.Measure("Ag", TickPoints).Height * 1.35;
         bool legendOutside = false, testOutside = false, forceInside = false, forceLegendInside = false, horizonLeft = false;
+        bool tableKey = false;   // the legend left out: the risk table's rows carry each curve's line and colour
+        double keyW = 28;
         double horizonDrop = 2;
         double left = 0, top = 0;
         YTitle yt = default;
@@ -120,12 +122,20 @@ internal static class CurvePlot
 
             top += bandH;
             yt = FitYTitle(canvas, yTitle, Math.Max(1, bottom - top));
-            left = Math.Max(LeftFor(canvas, yTickLabels, yt), blocks.Count == 0 ? 0 : Pad + groupW + 10 + (numberW / 2));
+            left = Math.Max(LeftFor(canvas, yTickLabels, yt), blocks.Count == 0 ? 0 : Pad + groupW + (tableKey ? keyW : 0) + 10 + (numberW / 2));
             if ((bottom - top < 60 || right - left < 60) && (legendOutside || testOutside))
             {
-                // no room for the band: the legend back inside first (the test is one line), then the test too, in the
-                // corners that cover the least of the curves
-                if (legendOutside)
+                // no room for the band: where the risk table names every curve of the legend, the table becomes the key
+                // (each row with its curve's line) and the legend is left out; else the legend back inside first (the
+                // test is one line), then the test too, in the corners that cover the least of the curves
+                if (legendOutside && !tableKey && blocks.Count > 0
+                    && legendItems.All(it => riskRows.Count(r => r.Group == it.Group) == 1 && riskRows.Any(r => r.Group == it.Group && r.Label == it.Label)))
+                {
+                    legendOutside = false;
+                    tableKey = true;
+                    legendItems = [];
+                }
+                else if (legendOutside)
                 {
                     legendOutside = false;
                     forceLegendInside = true;
@@ -379,7 +389,15 @@ internal static class CurvePlot
             for (int r = 0; r < cells.Length; r++)
             {
                 var row = riskRows[r];
-                canvas.Text(row.Label, Pad, y + (rowH / 2), TickPoints, row.Group < 0 ? ink : HouseStyle.Color(row.Group), Alignment.MiddleLeft);
+                double labelX = Pad;
+                if (tableKey && row.Group >= 0)
+                {
+                    var curve = series.FirstOrDefault(c => c.Group == row.Group);
+                    canvas.Line(Pad, y + (rowH / 2), Pad + 22, y + (rowH / 2), HouseStyle.Color(row.Group), 2.5, curve?.Pattern ?? HouseStyle.Pattern(row.Group));
+                    labelX += keyW;
+                }
+
+                canvas.Text(row.Label, labelX, y + (rowH / 2), TickPoints, row.Group < 0 ? ink : HouseStyle.Color(row.Group), Alignment.MiddleLeft);
                 for (int k = 0; k < shownTicks.Length; k += every)
                 {
                     canvas.Text(cells[r][k], X(shownTicks[k]), y + (rowH / 2), TickPoints, ink, Alignment.MiddleCenter);
