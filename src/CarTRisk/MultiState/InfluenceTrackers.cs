@@ -736,18 +736,7 @@ internal sealed class PathInfluence : FoldedInfluence
     {
         if (!zero)
         {
-            var A = gA.AsSpan(g * S2, S2);
-            var Aabs = gAabs.AsSpan(g * S2, S2);
-            for (int r = 0; r < S; r++)
-            {
-                double ur = u[r];
-                for (int q = 0; q < S; q++)
-                {
-                    double v = ur * u[q];
-                    A[(r * S) + q] -= v;
-                    Aabs[(r * S) + q] -= Math.Abs(v);
-                }
-            }
+            AddOuter(g, u, -1);
         }
 
         if (st >= 0)
@@ -787,18 +776,7 @@ internal sealed class PathInfluence : FoldedInfluence
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Join(int g, ReadOnlySpan<double> u, double w, int st)
     {
-        var A = gA.AsSpan(g * S2, S2);
-        var Aabs = gAabs.AsSpan(g * S2, S2);
-        for (int r = 0; r < S; r++)
-        {
-            double ur = u[r];
-            for (int q = 0; q < S; q++)
-            {
-                double v = ur * u[q];
-                A[(r * S) + q] += v;
-                Aabs[(r * S) + q] += Math.Abs(v);
-            }
-        }
+        AddOuter(g, u, 1);
 
         if (st >= 0)
         {
@@ -816,6 +794,23 @@ internal sealed class PathInfluence : FoldedInfluence
         }
 
         gCount[g]++;
+    }
+
+    /// <summary>Σ u'u of group g and its absolute twin, plus or minus (<paramref name="sign"/>) the member's u'u.</summary>
+    private void AddOuter(int g, ReadOnlySpan<double> u, double sign)
+    {
+        var A = gA.AsSpan(g * S2, S2);
+        var Aabs = gAabs.AsSpan(g * S2, S2);
+        for (int r = 0; r < S; r++)
+        {
+            double ur = u[r];
+            for (int q = 0; q < S; q++)
+            {
+                double v = ur * u[q];
+                A[(r * S) + q] += sign * v;
+                Aabs[(r * S) + q] += sign * Math.Abs(v);
+            }
+        }
     }
 
     /// <summary>An empty group anchored now (P = I, Q = 0), alive.</summary>
