@@ -742,7 +742,7 @@ public static partial class AdjustedRisk
         }
 
         // each record's last grid point at or before its time (-1 when none), once for all causes and times
-        var gridIdx = GridIndex(grid, time);
+        var gridIdx = models[0].GridIndex(grid);
         int idxBlocks = Math.Max(1, Math.Min(64, n / 4096));
 
         for (int c = 0; c < nc; c++)
@@ -1104,7 +1104,8 @@ public static partial class AdjustedRisk
         private double[] c0 = [];         // Σ 1/S₀ over the event times, prefix by count
         private double[] c1 = [];         // Σ E/S₀ likewise, (m + 1) x p
         private double[] eAt = [];        // E at each event time, m x p
-        private int[] uptoOf = [];        // per record: the number of event times <= its time
+        private int[] uptoAt = [];        // per distinct record time: the number of event times <= it
+        private int[] timeIndex = [];     // per record: its distinct time (shared by the models of one data set)
         private bool[] status = [];
         private int p;
 
@@ -1124,7 +1125,23 @@ public static partial class AdjustedRisk
 
         public double Risk(int i) => risk[i];
 
-        /// <summary>The records' times and causes in the model's record order.</summary>
+        /// <summary>Each record's last point of <paramref name="grid"/> at or before its time (−1 when none), kept for
+        /// the next call with the same grid (the g-formula asks once per treatment level).</summary>
+        public int[] GridIndex(double[] grid)
+        {
+            if (gridIndex is { } known && known.Grid.AsSpan().SequenceEqual(grid))
+            {
+                return known.Index;
+            }
+
+            var index = AdjustedRisk.GridIndex(grid, RecordTime);
+            gridIndex = (grid, index);
+            return index;
+        }
+
+        private (double[] Grid, int[] Index)? gridIndex;
+
+        /// <summary>The records' times in the model's record order.</summary>
         public double[] RecordTime { get; private set; } = [];
 
         /// <summary>The records' causes in the model's record order.</summary>
@@ -1137,7 +1154,7 @@ public static partial class AdjustedRisk
         /// not the n × p influence.</summary>
         public void Score(int i, Span<double> score)
         {
-            int upto = uptoOf[i];
+            int upto = uptoAt[timeIndex[i]];
             double ri = risk[i];
             var xi = centered.AsSpan(i * p, p);
             for (int kk = 0; kk < p; kk++)
@@ -1450,24 +1467,21 @@ public static partial class AdjustedRisk
                 }
             }
 
-            // each record's number of event times at or before its time (its score needs only that and the sums)
+            // each distinct time's number of event times at or before it (a record's score needs only that of its time
+            // and the sums)
             var timeArray = model.Times;
-            var uptoOf = new int[n];
-            Parallel.For(0, Math.Max(1, Math.Min(64, n / 4096)), blk =>
+            var uptoAt = new int[nd];
+            for (int b = 0; b < nd; b++)
             {
-                int blocks = Math.Max(1, Math.Min(64, n / 4096));
-                int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
-                for (int i = from; i < until; i++)
-                {
-                    uptoOf[i] = SortedSearch.CountAtMost(timeArray, time[i]);
-                }
-            });
+                uptoAt[b] = SortedSearch.CountAtMost(timeArray, sortedTimes[b]);
+            }
 
             model.variance = v;
             model.c0 = c0;
             model.c1 = c1;
             model.eAt = eAt;
-            model.uptoOf = uptoOf;
+            model.uptoAt = uptoAt;
+            model.timeIndex = index;
             model.status = status;
             model.RecordTime = time;
             model.RecordCause = cause;
