@@ -1,6 +1,6 @@
 // Round 3 speed: glm, standardized risks (g-formula) and the multi-state Aalen-Johansen against R on the same data,
 // in one run. Wall time of one call after a warm-up call on a smaller set; peak working set of this process.
-//   [CASES=glm,ate,ms] [NO_R=1] dotnet run -c Release benchmarks/compare-r-round3.cs
+//   [CASES=glm,ate,ms] [NO_R=1] [R_FIRST=1] dotnet run -c Release benchmarks/compare-r-round3.cs
 // Default: glm 10^6 and 10^7 rows x 10 covariates (R glm at 10^6); ate (5 confounders, 3 times) at 10^4, 10^5,
 // 10^6 (riskRegression::ate at 10^4 and 10^5), AIPTW at 10^4 (both); multi-state (4 states) at 10^4, 10^5 and 10^6
 // subjects (survfit at all three).
@@ -20,6 +20,13 @@ Console.WriteLine($"{"case",-34} {"n",9} {"CarTRisk s",11} {"peak MB",8} {"R s",
 
 double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
+// R runs after every CarTRisk measurement (RunR only queues its script; the rows are printed at the end): a multi-GB R
+// run just before a CarTRisk call leaves this VM's memory slow to fault in again (about 3 ms per MB first touched), which
+// added 0.2-0.6 s to the 10^6 calls when the two were interleaved. R_FIRST=1 interleaves them as before.
+bool interleave = Environment.GetEnvironmentVariable("R_FIRST") is not null;
+var rows = new List<(string Name, int N, double Seconds, long Peak, string? Script)>();
+string? queued = null;
+
 double RunR(string script)
 {
     if (!haveR)
@@ -27,6 +34,17 @@ double RunR(string script)
         return double.NaN;
     }
 
+    if (!interleave)
+    {
+        queued = script;
+        return double.NaN;
+    }
+
+    return RunRNow(script);
+}
+
+double RunRNow(string script)
+{
     string path = Path.Combine(dir, "bench.R");
     File.WriteAllText(path, script);
     var psi = new ProcessStartInfo("Rscript", [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -41,8 +59,18 @@ double RunR(string script)
 void Row(string name, int n, double seconds, double r)
 {
     long peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20);
-    Console.WriteLine($"{name,-34} {n,9} {seconds.ToString("F3", C),11} {peak,8} {(double.IsNaN(r) ? "-" : r.ToString("F2", C)),9} {(double.IsNaN(r) ? "-" : (r / seconds).ToString("F1", C) + "x"),13}");
+    if (!interleave)
+    {
+        rows.Add((name, n, seconds, peak, queued));
+        queued = null;
+        return;
+    }
+
+    Print(name, n, seconds, peak, r);
 }
+
+void Print(string name, int n, double seconds, long peak, double r) =>
+    Console.WriteLine($"{name,-34} {n,9} {seconds.ToString("F3", C),11} {peak,8} {(double.IsNaN(r) ? "-" : r.ToString("F2", C)),9} {(double.IsNaN(r) ? "-" : (r / seconds).ToString("F1", C) + "x"),13}");
 
 // glm: logistic regression of a 0/1 outcome on 10 normal covariates
 foreach (int n in cases.Contains("glm") ? new[] { 1_000_000, 10_000_000 } : [])
@@ -72,7 +100,7 @@ foreach (int n in cases.Contains("glm") ? new[] { 1_000_000, 10_000_000 } : [])
     double r = double.NaN;
     if (n <= 1_000_000 && haveR)
     {
-        string csv = Path.Combine(dir, "glm.csv");
+        string csv = Path.Combine(dir, $"glm-{n}.csv");
         using (var w = new StreamWriter(csv))
         {
             w.WriteLine("y," + string.Join(",", Enumerable.Range(0, 10).Select(j => "x" + j)));
@@ -122,7 +150,7 @@ foreach (int n in cases.Contains("ate") ? new[] { 10_000, 100_000, 1_000_000 } :
     double r = double.NaN;
     if (n <= 100_000 && haveR)
     {
-        string csv = Path.Combine(dir, "ate.csv");
+        string csv = Path.Combine(dir, $"ate-{n}.csv");
         using (var w = new StreamWriter(csv))
         {
             w.WriteLine("time,cause,trt,c0,c1,c2,c3,c4");
@@ -146,7 +174,7 @@ foreach (int n in cases.Contains("ate") ? new[] { 10_000, 100_000, 1_000_000 } :
         double ra = double.NaN;
         if (haveR)
         {
-            string csv = Path.Combine(dir, "ate.csv");
+            string csv = Path.Combine(dir, $"ate-{n}.csv");
             ra = RunR($"suppressMessages(library(riskRegression)); d <- read.csv('{csv}'); d$trt <- factor(d$trt); t <- system.time({{ m <- CSC(Hist(time, cause) ~ trt + c0 + c1 + c2 + c3 + c4, data = d); ps <- glm(trt ~ c0 + c1 + c2 + c3 + c4, data = d, family = binomial); cm <- coxph(Surv(time, cause == 0) ~ trt + c0 + c1 + c2 + c3 + c4, data = d, x = TRUE); a <- ate(m, treatment = ps, censor = cm, data = d, times = c(365, 730, 1095), cause = 1, estimator = 'AIPTW', se = TRUE, verbose = FALSE) }})[['elapsed']]; cat(t, '\\n')");
         }
 
@@ -196,7 +224,7 @@ foreach (int n in cases.Contains("ms") ? new[] { 10_000, 100_000, 1_000_000 } : 
     double r = double.NaN;
     if (haveR)
     {
-        string csv = Path.Combine(dir, "ms.csv");
+        string csv = Path.Combine(dir, $"ms-{n}.csv");
         using (var w = new StreamWriter(csv))
         {
             w.WriteLine("id,start,stop,to");
@@ -210,6 +238,11 @@ foreach (int n in cases.Contains("ms") ? new[] { 10_000, 100_000, 1_000_000 } : 
     }
 
     Row("multi-state AJ + IJ SE (4 states)", n, s, r);
+}
+
+foreach (var (name, n, seconds, peak, script) in rows)
+{
+    Print(name, n, seconds, peak, script is null ? double.NaN : RunRNow(script));
 }
 
 Directory.Delete(dir, true);
