@@ -172,9 +172,17 @@ internal sealed class CoxData
         var sortedStratum = new int[n];
         var sortedStatus = new bool[n];
         int[]? sortedCluster = cluster is null ? null : new int[n];
+        // each record's sorted position: the per-record columns are read in record order and written to their
+        // positions (one line written per record instead of one read per column)
+        var position = new int[n];
         for (int k = 0; k < n; k++)
         {
-            int r = exitOrder[k];
+            position[exitOrder[k]] = k;
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            int k = position[r];
             times[k] = durations[r];
             sortedWeight[k] = weight is null ? 1.0 : weight[r];
             sortedStatus[k] = events[r];
@@ -204,8 +212,8 @@ internal sealed class CoxData
             }
         }
 
-        // the covariates centred at their means, written straight into the sorted row-major layout a row at a time
-        // (each row one stretch of memory), in parallel blocks of rows for large data
+        // the covariates centred at their means, written straight into the sorted row-major layout a record at a time
+        // (its row one stretch of memory), in parallel blocks of records for large data
         var center = new double[p];
         var sortedX = new double[n * p];
         var cols = new double[p][];
@@ -226,10 +234,9 @@ internal sealed class CoxData
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : -1 }, blk =>
         {
             int from = (int)((long)n * blk / blocks), until = (int)((long)n * (blk + 1) / blocks);
-            for (int k = from; k < until; k++)
+            for (int r = from; r < until; r++)
             {
-                int r = exitOrder[k];
-                var row = sortedX.AsSpan(k * p, p);
+                var row = sortedX.AsSpan(position[r] * p, p);
                 for (int j = 0; j < row.Length; j++)
                 {
                     row[j] = cols[j][r] - center[j];
