@@ -1262,11 +1262,11 @@ public static partial class AdjustedRisk
             }
         }
 
-        /// <summary>One model per cause code, fitted side by side (each fit is sequential; the results do not depend on
-        /// the scheduling).</summary>
         /// <summary>The cause-specific Cox models' options: Efron ties (coxph's default, as CSC).</summary>
         private static CoxOptions CoxFitOptions { get; } = CoxOptions.Default with { Ties = TieMethod.Efron };
 
+        /// <summary>One model per cause code, fitted side by side (each fit is sequential; the results do not depend on
+        /// the scheduling).</summary>
         /// <remarks>Every cause's Cox fit shares one sorted, centred copy of the data (only the events differ). With
         /// <paramref name="sortedRecords"/> the models hold their records in that copy's order (no second centred copy):
         /// <see cref="RecordTime"/>, <see cref="RecordCause"/> and <see cref="CenteredRow"/> are in that order, and so is
@@ -1282,25 +1282,35 @@ public static partial class AdjustedRisk
             }
 
             var data = CoxData.Prepare(time, first, design, CoxFitOptions);
-            var order = data.Order;
-            var recordCause = sortedRecords ? new int[n] : cause;
-            for (int k = 0; sortedRecords && k < n; k++)
+            var recordTime = time;
+            var recordCause = cause;
+            if (sortedRecords)
             {
-                recordCause[k] = cause[order[k]];
+                recordTime = data.Time;
+                recordCause = new int[n];
+                for (int k = 0; k < n; k++)
+                {
+                    recordCause[k] = cause[data.Order[k]];
+                }
             }
 
             var buckets = sortedRecords ? TimeBuckets.OfDescending(data.Time) : TimeBuckets.Of(time);
             var (center, centered) = sortedRecords ? (data.Center, data.X) : Centered(design);
             Parallel.For(0, codes.Length, c =>
             {
-                var status = new bool[n];
-                for (int i = 0; i < n; i++)
+                // the first cause's events are the ones the data were prepared with
+                var status = first;
+                if (c > 0)
                 {
-                    status[i] = cause[i] == codes[c];
+                    status = new bool[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        status[i] = cause[i] == codes[c];
+                    }
                 }
 
                 var fit = CoxRegression.FitPrepared(c == 0 ? data : data.WithEvents(status), status, design, CoxFitOptions);
-                models[c] = Build(fit, sortedRecords ? data.Time : time, recordCause, codes[c], buckets, center, centered);
+                models[c] = Build(fit, recordTime, recordCause, codes[c], buckets, center, centered);
             });
             return models;
         }
